@@ -1,0 +1,110 @@
+"""Settings: one place for every tunable value and its default.
+
+Precedence, highest first: a command-line flag, a ``NEWSHARVEST_*`` environment variable, the default below. This
+module is the only reader of ``os.environ`` in the project.
+
+Public environment variables (a contract with operators' scripts):
+
+- ``NEWSHARVEST_DB``: SQLAlchemy URL of the archive (``sqlite:////path/archive.db``, ``postgresql+psycopg://…``).
+- ``NEWSHARVEST_SITES``: extra site file(s), separated by ``os.pathsep``, merged over the shipped sites by name.
+- ``NEWSHARVEST_HOME``: the data folder holding the default SQLite archive (default: ``$XDG_DATA_HOME/newsharvest``,
+  i.e. ``~/.local/share/newsharvest``).
+- ``NEWSHARVEST_DOWNLOAD_DELAY``, ``NEWSHARVEST_DOWNLOAD_TIMEOUT``, ``NEWSHARVEST_EXTRACT_TIMEOUT``,
+  ``NEWSHARVEST_MAX_PAGE_BYTES``, ``NEWSHARVEST_CONCURRENCY``, ``NEWSHARVEST_RETRY_TIMES``,
+  ``NEWSHARVEST_USER_AGENT``: crawl tuning, see the defaults below.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from pipeline.errors import ConfigError
+
+__all__ = ["Settings", "default_home"]
+
+ENV_PREFIX = "NEWSHARVEST_"
+VERSION = "0.1.0"
+
+
+def default_home(environ: Mapping[str, str]) -> Path:
+    """The data folder: ``NEWSHARVEST_HOME``, else ``$XDG_DATA_HOME/newsharvest``, else ``~/.local/share/newsharvest``."""
+    if environ.get("NEWSHARVEST_HOME"):
+        return Path(environ["NEWSHARVEST_HOME"]).expanduser()
+    xdg = environ.get("XDG_DATA_HOME") or str(Path.home() / ".local" / "share")
+    return Path(xdg).expanduser() / "newsharvest"
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Every setting with its default, in alphabetical order."""
+
+    # Upper bound for AutoThrottle's delay between requests to one host (seconds).
+    autothrottle_max_delay: float = 60.0
+    # Requests in flight to one host at once; news sites of small provinces are small servers.
+    concurrency_per_host: int = 2
+    # SQLAlchemy URL of the archive; empty means the SQLite file archive.db inside ``home``.
+    db_url: str = ""
+    # Minimum delay between two requests to one host (seconds); robots.txt Crawl-delay raises it, never lowers it.
+    download_delay: float = 1.0
+    # Time limit for one HTTP request (seconds).
+    download_timeout: float = 30.0
+    # Time limit for extracting one page (seconds): trafilatura can hang on pathological HTML.
+    extract_timeout: float = 20.0
+    # Folder for the default SQLite archive.
+    home: Path = Path("~/.local/share/newsharvest")
+    # Pages larger than this are recorded as errors, never parsed (bytes).
+    max_page_bytes: int = 8 * 1024 * 1024
+    # How often a failed request (5xx, timeout, connection error) is retried, with backoff.
+    retry_times: int = 2
+    # Extra site files merged over the shipped ones, in order.
+    sites_files: tuple[Path, ...] = ()
+    # Sent with every request: says who we are and where to complain.
+    user_agent: str = f"newsharvest/{VERSION} (+https://github.com/newsharvest/newsharvest; news archive bot)"
+
+    @property
+    def database_url(self) -> str:
+        """The archive's SQLAlchemy URL, falling back to ``home/archive.db``."""
+        return self.db_url or f"sqlite:///{(self.home / 'archive.db').expanduser()}"
+
+    @classmethod
+    def load(cls, overrides: Mapping[str, Any] | None = None, environ: Mapping[str, str] | None = None) -> Settings:
+        """Build settings from defaults, then ``NEWSHARVEST_*`` variables, then ``overrides`` (CLI flags; None = unset)."""
+        env = os.environ if environ is None else environ
+        values: dict[str, Any] = {"home": default_home(env)}
+        for f in dataclasses.fields(cls):
+            raw = env.get(_env_name(f.name))
+            if raw not in (None, ""):
+                values[f.name] = _convert(f.name, raw, f.type)
+        for key, value in (overrides or {}).items():
+            if value is None or value == ():
+                continue
+            if key == "sites_files":
+                value = tuple(values.get("sites_files", ())) + tuple(Path(p) for p in value)
+            values[key] = value
+        return cls(**values)
+
+
+def _env_name(field_name: str) -> str:
+    aliases = {"db_url": "DB", "sites_files": "SITES", "concurrency_per_host": "CONCURRENCY"}
+    return ENV_PREFIX + aliases.get(field_name, field_name.upper())
+
+
+def _convert(name: str, raw: str, annotation: Any) -> Any:
+    kind = str(annotation)
+    try:
+        if "tuple[Path" in kind:
+            return tuple(Path(p).expanduser() for p in raw.split(os.pathsep) if p)
+        if kind == "Path":
+            return Path(raw).expanduser()
+        if kind == "int":
+            return int(raw)
+        if kind == "float":
+            return float(raw)
+    except ValueError as exc:
+        raise ConfigError(f"{_env_name(name)}={raw!r} is not a valid {kind}") from exc
+    return raw

@@ -1,0 +1,170 @@
+"""The archive's tables: the public schema downstream tools read (documented in docs/schema.md).
+
+Changing a table means a new Alembic migration under ``storage/migrations/versions``; the test suite runs
+``alembic check`` so the models and the migrations cannot drift apart. Constraint names follow the naming
+convention below so migrations can refer to them on every backend.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import (
+    JSON,
+    DateTime,
+    Float,
+    ForeignKey,
+    Index,
+    Integer,
+    LargeBinary,
+    MetaData,
+    String,
+    Text,
+    TypeDecorator,
+    UniqueConstraint,
+)
+from sqlalchemy.engine import Dialect
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+
+__all__ = ["Base", "CrawlRun", "Document", "DocumentUrl", "Page", "SiteRecord", "UTCDateTime", "utcnow"]
+
+NAMING_CONVENTION = {
+    "ix": "ix_%(table_name)s_%(column_0_N_name)s",
+    "uq": "uq_%(table_name)s_%(column_0_N_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+
+def utcnow() -> datetime:
+    """The current time, timezone-aware UTC."""
+    return datetime.now(UTC)
+
+
+class UTCDateTime(TypeDecorator[datetime]):
+    """An instant stored in UTC on every backend and read back timezone-aware.
+
+    SQLite has no timezone type: storing naive UTC there and attaching UTC on the way out keeps ordering and
+    comparisons right; PostgreSQL gets ``timestamptz``.
+    """
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError("naive datetime given to a UTC column; attach a timezone first")
+        value = value.astimezone(UTC)
+        return value.replace(tzinfo=None) if dialect.name == "sqlite" else value
+
+    def process_result_value(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        if value is None:
+            return None
+        return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+
+
+class Base(DeclarativeBase):
+    """Declarative base with the constraint naming convention and the project's column types."""
+
+    metadata = MetaData(naming_convention=NAMING_CONVENTION)
+    type_annotation_map = {datetime: UTCDateTime(), dict[str, Any]: JSON(), list[str]: JSON()}
+
+
+class SiteRecord(Base):
+    """A site that has documents or runs in the archive (declarations themselves live in site files)."""
+
+    __tablename__ = "sites"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(100), unique=True)
+    base_url: Mapped[str] = mapped_column(String(2048))
+    title: Mapped[str] = mapped_column(String(500), default="")
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class CrawlRun(Base):
+    """One crawl of one site, manual or scheduled, with what it did."""
+
+    __tablename__ = "crawl_runs"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    site_id: Mapped[int] = mapped_column(ForeignKey("sites.id"), index=True)
+    trigger: Mapped[str] = mapped_column(String(20))  # manual | scheduled
+    status: Mapped[str] = mapped_column(String(20), index=True)  # running | succeeded | failed | interrupted
+    started_at: Mapped[datetime] = mapped_column(default=utcnow)
+    finished_at: Mapped[datetime | None]
+    pages_fetched: Mapped[int] = mapped_column(Integer, default=0)
+    new_documents: Mapped[int] = mapped_column(Integer, default=0)
+    duplicates: Mapped[int] = mapped_column(Integer, default=0)
+    errors: Mapped[int] = mapped_column(Integer, default=0)
+    skipped_known: Mapped[int] = mapped_column(Integer, default=0)
+    error: Mapped[str | None] = mapped_column(Text)
+    options: Mapped[dict[str, Any]] = mapped_column(default=dict)
+
+
+class Document(Base):
+    """An article: normalised text and metadata, from a seed file or a crawled page."""
+
+    __tablename__ = "documents"
+    __table_args__ = (
+        UniqueConstraint("origin", "origin_ref"),
+        Index("ix_documents_content_hash", "content_hash"),
+        Index("ix_documents_published_at", "published_at"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    site_id: Mapped[int | None] = mapped_column(ForeignKey("sites.id"), index=True)
+    origin: Mapped[str] = mapped_column(String(10))  # seed | crawl
+    origin_ref: Mapped[str] = mapped_column(String(2048))  # seed file stem, or the first canonical URL
+    title: Mapped[str] = mapped_column(Text)
+    text: Mapped[str] = mapped_column(Text)
+    published_at: Mapped[datetime | None]  # the instant, in UTC
+    published_utc_offset: Mapped[int | None] = mapped_column(Integer)  # minutes east of UTC as the page gave it
+    date_source: Mapped[str] = mapped_column(String(40), default="")
+    authors: Mapped[list[str]] = mapped_column(default=list)
+    lang: Mapped[str] = mapped_column(String(16))
+    content_hash: Mapped[str] = mapped_column(String(64))
+    duplicate_of: Mapped[int | None] = mapped_column(ForeignKey("documents.id"), index=True)
+    duplicate_score: Mapped[float | None] = mapped_column(Float)
+    first_seen_at: Mapped[datetime] = mapped_column(default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
+
+
+class DocumentUrl(Base):
+    """A canonical URL at which a document was seen; one URL belongs to exactly one document."""
+
+    __tablename__ = "document_urls"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    document_id: Mapped[int] = mapped_column(ForeignKey("documents.id"), index=True)
+    site_id: Mapped[int] = mapped_column(ForeignKey("sites.id"), index=True)
+    url: Mapped[str] = mapped_column(String(2048), unique=True)
+    first_seen_at: Mapped[datetime] = mapped_column(default=utcnow)
+    last_seen_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class Page(Base):
+    """One fetch of one article URL: raw HTML kept (zlib-compressed) so documents can be re-extracted."""
+
+    __tablename__ = "pages"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    run_id: Mapped[int | None] = mapped_column(ForeignKey("crawl_runs.id"), index=True)
+    site_id: Mapped[int] = mapped_column(ForeignKey("sites.id"), index=True)
+    kind: Mapped[str] = mapped_column(String(10), default="article")  # article | listing | feed | sitemap
+    url: Mapped[str] = mapped_column(String(2048))
+    canonical_url: Mapped[str] = mapped_column(String(2048), index=True)
+    final_url: Mapped[str] = mapped_column(String(2048))
+    status: Mapped[int | None] = mapped_column(Integer)
+    content_type: Mapped[str | None] = mapped_column(String(200))
+    fetched_at: Mapped[datetime] = mapped_column(default=utcnow)
+    raw_html: Mapped[bytes | None] = mapped_column(LargeBinary)  # zlib-compressed response body
+    raw_size: Mapped[int] = mapped_column(Integer, default=0)  # uncompressed length in bytes
+    hints: Mapped[dict[str, Any]] = mapped_column(default=dict)  # date/title found on the listing or feed
+    outcome: Mapped[str] = mapped_column(String(20))  # new | duplicate | same_url | not_article | error
+    error: Mapped[str | None] = mapped_column(Text)
+    document_id: Mapped[int | None] = mapped_column(ForeignKey("documents.id"), index=True)
