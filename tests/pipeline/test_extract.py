@@ -1,0 +1,160 @@
+"""extract() on recorded pages of each site template, plus the rules around trafilatura."""
+
+from __future__ import annotations
+
+import json
+import pickle
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+from zoneinfo import ZoneInfo
+
+import pytest
+
+from pipeline.decode import decode_html
+from pipeline.document import Extraction, PageHints
+from pipeline.errors import NotArticleError
+from pipeline.extract import extract
+from pipeline.seeds import parse_seed
+from pipeline.sites import Selectors, Site, load_sites
+from pipeline.text import content_hash
+
+PAGES = Path(__file__).resolve().parents[1] / "fixtures/pages"
+SEEDS = Path(__file__).resolve().parents[3] / "shared/seeds"
+SITES = load_sites()
+TZ = ZoneInfo("Asia/Ho_Chi_Minh")
+
+
+def _fixture(path: Path) -> tuple[dict[str, Any], dict[str, Any]]:
+    meta = json.loads(path.with_name(path.stem + ".meta.json").read_text(encoding="utf-8"))
+    expected = json.loads(path.with_name(path.stem + ".expected.json").read_text(encoding="utf-8"))
+    return meta, expected
+
+
+def _extract(path: Path) -> Extraction:
+    meta, _ = _fixture(path)
+    html = decode_html(path.read_bytes(), meta["content_type"])
+    return extract(html, meta["url"], SITES[path.parent.name], PageHints(**meta["hints"]))
+
+
+ALL = sorted(PAGES.glob("*/*.html"))
+ARTICLES = [p for p in ALL if not _fixture(p)[1].get("not_article")]
+NON_ARTICLES = [p for p in ALL if _fixture(p)[1].get("not_article")]
+WITH_SEED = [p for p in ARTICLES if "seed" in _fixture(p)[1]]
+
+
+def _id(path: Path) -> str:
+    return f"{path.parent.name}/{path.stem}"
+
+
+def test_fixture_inventory() -> None:
+    assert len(WITH_SEED) == 5
+    assert len(NON_ARTICLES) >= 2
+
+
+@pytest.mark.parametrize("path", ARTICLES, ids=_id)
+def test_article_fixture(path: Path) -> None:
+    _, expected = _fixture(path)
+    got = _extract(path)
+    assert got.title == expected["title"]
+    assert got.published_at is not None
+    assert got.published_at.isoformat() == expected["date"]
+    assert got.date_source == expected["date_source"]
+    assert list(got.authors) == expected["authors"]
+    assert got.lang == expected["lang"]
+    for snippet in expected["with"]:
+        assert snippet in got.text
+    for snippet in expected["without"]:
+        assert snippet not in got.text
+    assert got.text.split("\n")[0] != got.title
+
+
+@pytest.mark.parametrize("path", WITH_SEED, ids=_id)
+def test_crawled_copy_hashes_like_seed(path: Path) -> None:
+    if not SEEDS.is_dir():
+        pytest.skip("shared seeds not present")
+    _, expected = _fixture(path)
+    seed_path = SEEDS / f"{expected['seed']}.txt"
+    seed = parse_seed(seed_path.read_text(encoding="utf-8"), seed_path.stem, SITES[path.parent.name].drop_lines)
+    got = _extract(path)
+    assert content_hash(got.text) == content_hash(seed.text)
+    assert (got.title, got.authors) == (seed.title, seed.authors)
+
+
+@pytest.mark.parametrize("path", NON_ARTICLES, ids=_id)
+def test_non_article_fixture(path: Path) -> None:
+    with pytest.raises(NotArticleError):
+        _extract(path)
+
+
+def test_encoding_variants_agree() -> None:
+    texts = {_extract(p).text for p in ARTICLES if "giao-ban" in p.stem and p.parent.name == "baolangson_old"}
+    assert len(texts) == 1  # NFD, windows-1258 and mojibake copies extract to the same NFC text
+
+
+def test_extract_is_picklable() -> None:
+    assert pickle.loads(pickle.dumps(extract)) is extract
+
+
+BODY = "".join(
+    f"<p>Đoạn văn thứ {n}: Ban Thường vụ Tỉnh ủy tổ chức hội nghị, triển khai các nhiệm vụ trọng tâm của năm.</p>"
+    for n in range(1, 6)
+)
+
+
+def _page(head: str = "", body: str = BODY, extra: str = "") -> str:
+    title = "<title>Tiêu đề bài viết | Báo Lạng Sơn</title>"
+    return f"<html><head>{head}{title}</head><body>{extra}<article>{body}</article></body></html>"
+
+
+GENERIC = Site(name="generic", base_url="https://example.vn")
+
+
+def test_title_from_title_tag_without_suffix() -> None:
+    assert extract(_page(), "https://example.vn/a", GENERIC).title == "Tiêu đề bài viết"
+
+
+def test_meta_date_beats_hints_and_lead() -> None:
+    head = '<meta property="article:published_time" content="2020-05-22T08:30:00+07:00">'
+    got = extract(_page(head, "<p>Ngày 1/5/2020, " + BODY[3:]), "https://example.vn/a", GENERIC, PageHints("01/01/2020"))
+    assert (got.published_at, got.date_source) == (datetime(2020, 5, 22, 8, 30, tzinfo=TZ), "meta")
+
+
+def test_jsonld_date() -> None:
+    ld = '{"@graph": [{"@type": "NewsArticle", "datePublished": "2021-03-04T05:06:07+07:00"}]}'
+    head = f'<script type="application/ld+json">{ld}</script>'
+    got = extract(_page(head), "https://example.vn/a", GENERIC)
+    assert (got.published_at, got.date_source) == (datetime(2021, 3, 4, 5, 6, 7, tzinfo=TZ), "jsonld")
+
+
+def test_drop_selectors_css_and_xpath() -> None:
+    site = Site(
+        name="s", base_url="https://example.vn",
+        selectors=Selectors(drop=(".header-date", "//div[@id='promo']"), date="span.post-date", author="//p[@class='author']"),
+    )  # fmt: skip
+    extra = (
+        '<span class="header-date">Thứ ba, 19/01/2021</span>'
+        '<div id="promo"><p>Quảng cáo khuyến mại cực lớn hôm nay cho mọi người!</p></div>'
+    )
+    body = '<span class="post-date">08:30 | 22/05/2020</span>' + BODY + '<p class="author">Thanh Huyền</p>'
+    got = extract(_page(body=body, extra=extra), "https://example.vn/a", site)
+    assert (got.published_at, got.date_source) == (datetime(2020, 5, 22, 8, 30, tzinfo=TZ), "selector")
+    assert got.authors == ("Thanh Huyền",)
+    assert "Quảng cáo" not in got.text and "Thanh Huyền" not in got.text
+
+
+def test_short_page_is_not_an_article() -> None:
+    with pytest.raises(NotArticleError):
+        extract(_page(body="<p>Trang không tồn tại.</p>"), "https://example.vn/404", GENERIC)
+
+
+def test_empty_page_is_not_an_article() -> None:
+    with pytest.raises(NotArticleError):
+        extract("", "https://example.vn/", GENERIC)
+
+
+def test_english_last_line_is_not_taken_for_a_byline() -> None:
+    sentence = "The committee met on Tuesday and discussed the plan number {} for the city budget."
+    body = "".join(f"<p>{sentence.format(n)}</p>" for n in range(6))
+    got = extract(_page(body=body + "<p>Associated Press</p>"), "https://example.com/a", GENERIC)
+    assert got.lang == "en" and got.authors == () and got.text.endswith("Associated Press")

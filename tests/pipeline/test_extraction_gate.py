@@ -1,0 +1,47 @@
+"""Quality gate: our generic extraction on a fixed benchmark subset must not fall below a pinned F1.
+
+Measured on the first 30 pages (by id): P 0.950, R 0.969, F1 0.959. The floors sit a little under that, so a
+regression (a byline rule eating prose, a non-article check rejecting articles) fails here.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import sys
+from pathlib import Path
+from types import ModuleType
+
+import pytest
+
+BENCH = Path(__file__).resolve().parents[2] / "bench/extraction.py"
+SUBSET = 30
+F1_FLOOR = 0.945
+RECALL_FLOOR = 0.955
+
+
+def _bench() -> ModuleType:
+    spec = importlib.util.spec_from_file_location("bench_extraction", BENCH)
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[spec.name] = module
+    spec.loader.exec_module(module)
+    return module
+
+
+def test_metric_sanity() -> None:
+    bench = _bench()
+    assert bench.score_page("a b c d e", "a b c d e") == (1.0, 0.0, 0.0, True)
+    tp, fp, fn, exact = bench.score_page("one two three four five", "")
+    assert (tp, fp, fn, exact) == (0.0, 0.0, 1.0, False)
+    assert bench.summarize([(1.0, 0.0, 0.0, True)] * 3)["f1"] == 1.0
+
+
+def test_extraction_f1_floor() -> None:
+    bench = _bench()
+    if not (bench.DEFAULT_DATA / "ground-truth.json").is_file():
+        pytest.skip("benchmark data not present")
+    pages = bench.load_pages(bench.DEFAULT_DATA, SUBSET)
+    scores, _ = bench.evaluate(pages, bench.run_ours, workers=1)
+    precision, recall, f1, _ = bench._summary(scores)
+    assert f1 >= F1_FLOOR, f"F1 {f1:.3f} (P {precision:.3f}, R {recall:.3f}) fell below {F1_FLOOR}"
+    assert recall >= RECALL_FLOOR, f"recall {recall:.3f} fell below {RECALL_FLOOR}"
