@@ -1,0 +1,67 @@
+"""Downloader middleware: article URLs whose canonical form is already archived are not fetched again."""
+
+from __future__ import annotations
+
+import logging
+from typing import TYPE_CHECKING, Protocol
+
+from scrapy.exceptions import IgnoreRequest, NotConfigured
+
+from crawler.settings import REFRESH_KEY, archive_from
+
+if TYPE_CHECKING:
+    from collections.abc import Iterable
+
+    from scrapy import Request
+    from scrapy.crawler import Crawler
+    from scrapy.statscollectors import StatsCollector
+
+__all__ = ["SKIPPED_STAT", "KnownUrl", "SeenUrlMiddleware"]
+
+log = logging.getLogger(__name__)
+SKIPPED_STAT = "newsharvest/skipped_known"
+
+
+class KnownArchive(Protocol):
+    """The part of ``pipeline.archive.Archive`` this middleware uses."""
+
+    run_id: int
+
+    def known_urls(self, urls: Iterable[str]) -> set[str]: ...
+
+    def note_skipped(self, n: int = 1) -> None: ...
+
+
+class KnownUrl(IgnoreRequest):
+    """The article is already in the archive: not an error, nothing to record."""
+
+
+class SeenUrlMiddleware:
+    """Skip article requests for URLs the archive already holds, unless the run refreshes."""
+
+    def __init__(self, archive: KnownArchive, stats: StatsCollector, *, refresh: bool, site: str = "") -> None:
+        self.archive = archive
+        self.stats = stats
+        self.refresh = refresh
+        self.site = site
+
+    @classmethod
+    def from_crawler(cls, crawler: Crawler) -> SeenUrlMiddleware:
+        """Build from the crawl's settings; switched off when no archive is configured."""
+        archive = archive_from(crawler.settings)
+        if archive is None:
+            raise NotConfigured("no archive (NEWSHARVEST_ARCHIVE) configured")
+        refresh = crawler.settings.getbool(REFRESH_KEY)
+        site = getattr(getattr(archive, "site", None), "name", "")
+        assert crawler.stats is not None
+        return cls(archive, crawler.stats, refresh=refresh, site=site)
+
+    def process_request(self, request: Request) -> None:
+        """Raise ``KnownUrl`` (an ``IgnoreRequest``) for an archived article URL; let everything else through."""
+        if self.refresh or request.meta.get("nh_kind") != "article":
+            return
+        if self.archive.known_urls([request.url]):
+            self.stats.inc_value(SKIPPED_STAT)
+            self.archive.note_skipped(1)
+            log.debug("already archived: %s", request.url, extra={"site": self.site, "run_id": self.archive.run_id})
+            raise KnownUrl(f"already archived: {request.url}")

@@ -1,0 +1,118 @@
+"""Run crawls: one ``CrawlerProcess``, one crawler per site running concurrently, one archive run per site.
+
+Called by the CLI and by the scheduler's child process. Twisted's reactor cannot restart, so ``run_crawls`` runs
+once per process.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+from scrapy import Spider, signals
+from scrapy.crawler import Crawler, CrawlerProcess
+
+from crawler.settings import scrapy_settings
+from crawler.spiders.news import NewsSpider
+from pipeline.archive import Archive, RunSummary, open_run
+from pipeline.config import Settings
+from pipeline.sites import Site
+from storage.db import create_engine_for, session_factory
+from storage.migrate import require_current
+
+if TYPE_CHECKING:
+    from scrapy.http import Response
+    from twisted.python.failure import Failure
+
+__all__ = ["run_crawls", "run_status"]
+
+log = logging.getLogger(__name__)
+ProgressCallback = Callable[[str, dict[str, int]], None]
+
+
+def run_status(close_reason: str | None, spider_error: str | None) -> str:
+    """A run's final status from the spider's close reason and its first callback exception."""
+    if close_reason == "shutdown":
+        return "interrupted"
+    if spider_error is not None:
+        return "failed"
+    if close_reason == "finished" or (close_reason or "").startswith("closespider_"):
+        return "succeeded"
+    return "failed"
+
+
+@dataclass
+class _Run:
+    """One site's crawler, its archive and what its signals reported."""
+
+    site: Site
+    archive: Archive
+    crawler: Crawler
+    close_reason: str | None = None
+    pages_fetched: int = 0
+    errors: list[str] = field(default_factory=list)
+
+    def connect(self) -> None:
+        self.crawler.signals.connect(self._spider_closed, signal=signals.spider_closed)
+        self.crawler.signals.connect(self._spider_error, signal=signals.spider_error)
+
+    def _spider_closed(self, spider: Spider, reason: str) -> None:
+        self.close_reason = reason
+        # Read before the stats collector closes: the engine sends spider_closed first.
+        self.pages_fetched = int(self.crawler.stats.get_value("downloader/response_count", 0) or 0)
+
+    def _spider_error(self, failure: Failure, response: Response, spider: Spider) -> None:
+        self.errors.append(f"{failure.type.__name__ if failure.type else 'error'}: {failure.getErrorMessage()} ({response.url})")
+        log.error("spider error on %s: %s", response.url, failure.getErrorMessage(), extra=self._extra)
+
+    def crawl_failed(self, failure: Failure) -> None:
+        self.errors.append(f"crawler failed: {failure.getErrorMessage()}")
+        log.error("crawler for %s failed: %s", self.site.name, failure.getErrorMessage(), extra=self._extra)
+
+    @property
+    def _extra(self) -> dict[str, Any]:
+        return {"site": self.site.name, "run_id": self.archive.run_id}
+
+    def finish(self) -> RunSummary:
+        status = run_status(self.close_reason, self.errors[0] if self.errors else None)
+        error = "; ".join(self.errors[:3]) or None
+        if status == "interrupted":
+            error = "interrupted (SIGINT/SIGTERM)"
+        elif status == "failed" and error is None:
+            error = f"spider closed: {self.close_reason}" if self.close_reason else "the crawl did not run"
+        return self.archive.finish(status, pages_fetched=self.pages_fetched, error=error)
+
+
+def run_crawls(
+    settings: Settings, sites: Sequence[Site], *, trigger: str = "manual", max_articles: int | None = None,
+    refresh: bool = False, log_level: str = "WARNING", on_progress: ProgressCallback | None = None,
+) -> list[RunSummary]:  # fmt: skip
+    """Crawl every site concurrently, each into its own archive run; returns the runs' summaries in site order."""
+    engine = create_engine_for(settings.database_url)
+    require_current(engine)
+    sessions = session_factory(engine)
+    logging.getLogger("scrapy").setLevel(log_level.upper())
+    # The CLI owns logging output: Scrapy adds no root handler of its own.
+    base = {**scrapy_settings(settings, archive=None, log_level=log_level), "LOG_INSTALL_ROOT_HANDLER": False}
+    process = CrawlerProcess(base)
+    runs: list[_Run] = []
+    try:
+        for site in sites:
+            archive = open_run(sessions, site, trigger=trigger, refresh=refresh, settings=settings)
+            # create_crawler() installs the reactor with the first crawler; this run's values go in at "cmdline"
+            # priority because crawl() merges the process's (archive-less) settings over equal priorities.
+            crawler = process.create_crawler(NewsSpider)
+            own = scrapy_settings(settings, archive=archive, refresh=refresh, log_level=log_level, on_progress=on_progress)
+            crawler.settings.update(own, priority="cmdline")
+            run = _Run(site, archive, crawler)
+            runs.append(run)
+            run.connect()
+            log.info("crawling %s (run %d)", site.name, archive.run_id, extra={"site": site.name, "run_id": archive.run_id})
+            process.crawl(crawler, site=site, max_articles=max_articles).addErrback(run.crawl_failed)
+        process.start()
+    finally:
+        summaries = [run.finish() for run in runs]
+        engine.dispose()
+    return summaries

@@ -1,0 +1,1 @@
+"""Spiders: one generic ``NewsSpider`` (``scrapy crawl news -a site=NAME``) for every declared site."""

@@ -1,0 +1,281 @@
+"""``NewsSpider``: one generic spider driven by a ``Site``: feeds, sitemaps and listing pages → ``FetchedPage`` items.
+
+Discovery stays on the site's host and follows only article and listing URLs. A listing page leads to further
+listing pages only when it showed at least one article the archive does not have yet: that is how an incremental
+crawl stops at the first page of already archived news. Every article URL ends as one ``FetchedPage``, fetched or
+failed, so the pipeline records each failure against its URL; failed feeds, sitemaps and listings go to
+``archive.record_error``.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import AsyncIterator, Callable, Iterable, Iterator
+from datetime import UTC, datetime
+from typing import TYPE_CHECKING, Any, Protocol
+
+import scrapy
+from scrapy.exceptions import (
+    CannotResolveHostError,
+    DownloadCancelledError,
+    DownloadConnectionRefusedError,
+    DownloadTimeoutError,
+    IgnoreRequest,
+    ResponseDataLossError,
+)
+from scrapy.http import Request, Response, TextResponse
+from scrapy.spidermiddlewares.httperror import HttpError
+from twisted.internet import error as twisted_error
+
+from crawler.discovery import DiscoveredLink, links_from_feed, links_from_listing, links_from_sitemap
+from crawler.middlewares import KnownUrl
+from crawler.settings import REFRESH_KEY, archive_from
+from pipeline.document import PageHints
+from pipeline.errors import ContentError
+from pipeline.page import FetchedPage
+from pipeline.sites import Site
+
+if TYPE_CHECKING:
+    from typing import Self
+
+    from scrapy.crawler import Crawler
+    from twisted.python.failure import Failure
+
+__all__ = ["NewsSpider", "describe_failure"]
+
+log = logging.getLogger(__name__)
+# Scheduling order: discovery documents first, then the articles they found, then deeper listing pages.
+FEED_PRIORITY, ARTICLE_PRIORITY, LISTING_PRIORITY = 30, 20, 10
+# Statuses an article callback receives itself (3xx stay with RedirectMiddleware: handle_httpstatus_all disables it).
+ARTICLE_META = {"handle_httpstatus_list": list(range(400, 600))}
+KNOWN_URL_BATCH = 500
+
+
+class SpiderArchive(Protocol):
+    """The part of ``pipeline.archive.Archive`` the spider uses."""
+
+    run_id: int
+
+    def known_urls(self, urls: Iterable[str]) -> set[str]: ...
+
+    def record_error(self, url: str, message: str, *, status: int | None = None, kind: str = "listing") -> None: ...
+
+
+def describe_failure(exc: BaseException, *, timeout: float | None = None) -> tuple[int | None, str]:
+    """HTTP status (if a response arrived) and a short message for a failed request."""
+    if isinstance(exc, HttpError):
+        return exc.response.status, f"HTTP {exc.response.status}"
+    if isinstance(exc, DownloadTimeoutError | twisted_error.TimeoutError | twisted_error.TCPTimedOutError):
+        return None, f"timeout after {timeout:g}s" if timeout else "timeout"
+    if isinstance(exc, DownloadConnectionRefusedError | twisted_error.ConnectionRefusedError):
+        return None, "connection refused"
+    if isinstance(exc, CannotResolveHostError | twisted_error.DNSLookupError):
+        return None, "DNS lookup failed"
+    if isinstance(exc, DownloadCancelledError) and "max size" in str(exc):
+        return None, "too large: cancelled at the download size limit"
+    if isinstance(exc, ResponseDataLossError):
+        return None, "incomplete response (connection closed early)"
+    if isinstance(exc, IgnoreRequest) and "robots.txt" in str(exc):
+        return None, "forbidden by robots.txt"
+    return None, f"{type(exc).__name__}: {exc}" if str(exc) else type(exc).__name__
+
+
+def _load_site(name: str) -> Site:
+    from pipeline.config import Settings
+    from pipeline.sites import load_sites
+
+    sites = load_sites(Settings.load().sites_files)
+    if name not in sites:
+        raise ValueError(f"unknown site {name!r}; known: {', '.join(sorted(sites))}")
+    return sites[name]
+
+
+class NewsSpider(scrapy.Spider):
+    """Crawl one declared site: discover article URLs and yield one ``FetchedPage`` per article URL."""
+
+    name = "news"
+
+    def __init__(self, site: Site | str | None = None, max_articles: int | str | None = None, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        if site is None:
+            raise ValueError("NewsSpider needs a site: -a site=NAME")
+        self.site: Site = site if isinstance(site, Site) else _load_site(site)
+        self.max_articles: int | None = int(max_articles) if max_articles not in (None, "") else None
+        self.archive: SpiderArchive | None = None
+        self.refresh = False
+        self.clock: Callable[[], datetime] = lambda: datetime.now(UTC)
+        self.download_timeout_s: float | None = None
+        self.articles: set[str] = set()  # article URLs scheduled in this run
+        self.new_articles = 0  # of those, not yet archived: what max_articles limits
+        self.listings: set[str] = set()  # listing URLs scheduled in this run
+
+    @classmethod
+    def from_crawler(cls, crawler: Crawler, *args: Any, **kwargs: Any) -> Self:
+        """Build the spider and attach the run's archive from the crawl settings."""
+        spider = super().from_crawler(crawler, *args, **kwargs)
+        spider.archive = archive_from(crawler.settings)
+        spider.refresh = crawler.settings.getbool(REFRESH_KEY)
+        spider.download_timeout_s = crawler.settings.getfloat("DOWNLOAD_TIMEOUT")
+        return spider
+
+    @property
+    def log_extra(self) -> dict[str, Any]:
+        """Logging context of this crawl."""
+        return {"site": self.site.name, "run_id": getattr(self.archive, "run_id", None)}
+
+    async def start(self) -> AsyncIterator[Request]:
+        """Every feed, sitemap and start page of the site."""
+        for url in self.site.feeds:
+            yield self._discovery_request(self.site.absolute(url), "feed")
+        for url in self.site.sitemaps:
+            yield self._discovery_request(self.site.absolute(url), "sitemap")
+        for url in self.site.start_urls:
+            request = self._listing_request(self.site.absolute(url))
+            if request is not None:
+                yield request
+
+    # -- callbacks ---------------------------------------------------------------------------------------------
+
+    def parse_feed(self, response: Response) -> Iterator[Request]:
+        """Article requests for the entries of a feed."""
+        try:
+            links = links_from_feed(response.body, response.url)
+        except ContentError as exc:
+            self._record_error(response.url, str(exc), status=response.status, kind="feed")
+            return
+        yield from self._article_requests(links)
+
+    def parse_sitemap(self, response: Response) -> Iterator[Request]:
+        """Article requests for a sitemap's pages; child sitemaps of an index are fetched in turn."""
+        try:
+            links, children = links_from_sitemap(response.body, response.url)
+        except ContentError as exc:
+            self._record_error(response.url, str(exc), status=response.status, kind="sitemap")
+            return
+        for child in children:
+            if self.site.is_own_url(child):
+                yield self._discovery_request(child, "sitemap")
+        yield from self._article_requests(links)
+
+    def parse_listing(self, response: Response) -> Iterator[Request]:
+        """Article requests for a listing page; its pagination only when it showed something new."""
+        if not isinstance(response, TextResponse):
+            self._record_error(response.url, "listing page is not HTML", status=response.status, kind="listing")
+            return
+        found = links_from_listing(response.text, response.url, self.site)
+        fresh = self._unknown([link.url for link in found.articles])
+        yield from self._article_requests(found.articles, fresh=fresh)
+        if not fresh:
+            log.info("nothing new on %s: not paging further", response.url, extra=self.log_extra)
+            return
+        if self._max_reached():
+            return
+        for url in found.listings:
+            request = self._listing_request(url)
+            if request is not None:
+                yield request
+
+    def parse_article(self, response: Response) -> Iterator[FetchedPage]:
+        """The fetched article (any status, any content type) as a ``FetchedPage``."""
+        status = response.status
+        yield FetchedPage(
+            site=self.site.name,
+            url=response.meta.get("nh_url", response.url),
+            final_url=response.url,
+            status=status,
+            headers=_first_values(response),
+            body=response.body,
+            fetched_at=self.clock(),
+            hints=response.meta.get("nh_hints") or PageHints(),
+            error=f"HTTP {status}" if status >= 400 else None,
+        )
+
+    def article_failed(self, failure: Failure) -> Iterator[FetchedPage]:
+        """A failed article request as a ``FetchedPage`` carrying the error; archived URLs are just skipped."""
+        exc = failure.value
+        assert exc is not None
+        if isinstance(exc, KnownUrl):
+            return
+        request: Request = failure.request  # type: ignore[attr-defined]  # set by Scrapy on errback failures
+        if isinstance(exc, HttpError):
+            yield from self.parse_article(exc.response)
+            return
+        status, message = describe_failure(exc, timeout=request.meta.get("download_timeout", self.download_timeout_s))
+        url = request.meta.get("nh_url", request.url)
+        yield FetchedPage(
+            site=self.site.name, url=url, final_url=url, status=status, headers={}, body=b"", fetched_at=self.clock(),
+            hints=request.meta.get("nh_hints") or PageHints(), error=message,
+        )  # fmt: skip
+
+    def discovery_failed(self, failure: Failure) -> None:
+        """Record a failed feed, sitemap or listing fetch; the crawl goes on."""
+        request: Request = failure.request  # type: ignore[attr-defined]  # set by Scrapy on errback failures
+        assert failure.value is not None
+        status, message = describe_failure(failure.value, timeout=request.meta.get("download_timeout", self.download_timeout_s))
+        if message == "forbidden by robots.txt":
+            # The site asked us not to look there: a decision to respect, not a failure to record.
+            log.info("%s %s: %s", request.meta.get("nh_kind", "listing"), request.url, message, extra=self.log_extra)
+            return
+        self._record_error(request.url, message, status=status, kind=request.meta.get("nh_kind", "listing"))
+
+    # -- requests ----------------------------------------------------------------------------------------------
+
+    def _discovery_request(self, url: str, kind: str) -> Request:
+        callback = self.parse_feed if kind == "feed" else self.parse_sitemap
+        return Request(url, callback=callback, errback=self.discovery_failed, meta={"nh_kind": kind}, priority=FEED_PRIORITY)
+
+    def _listing_request(self, url: str) -> Request | None:
+        if url in self.listings:
+            return None
+        if len(self.listings) >= self.site.max_listing_pages:
+            log.info("listing page limit (%d) reached: not fetching %s", self.site.max_listing_pages, url, extra=self.log_extra)
+            return None
+        self.listings.add(url)
+        meta = {"nh_kind": "listing"}
+        return Request(url, callback=self.parse_listing, errback=self.discovery_failed, meta=meta, priority=LISTING_PRIORITY)
+
+    def _article_requests(self, links: Iterable[DiscoveredLink], *, fresh: set[str] | None = None) -> Iterator[Request]:
+        candidates = [link for link in links if self.site.is_own_url(link.url) and self.site.is_article_url(link.url)]
+        if fresh is None:
+            fresh = self._unknown([link.url for link in candidates])
+        for link in candidates:
+            if link.url in self.articles:
+                continue  # counted once; Scrapy's dupefilter drops the repeated request anyway
+            if self._max_reached():
+                log.info("max_articles (%d) reached: no more article requests", self.max_articles, extra=self.log_extra)
+                return
+            self.articles.add(link.url)
+            self.new_articles += link.url in fresh
+            yield Request(
+                link.url, callback=self.parse_article, errback=self.article_failed, priority=ARTICLE_PRIORITY,
+                meta={"nh_kind": "article", "nh_url": link.url, "nh_hints": link.hints, **ARTICLE_META},
+            )  # fmt: skip
+
+    # -- helpers -----------------------------------------------------------------------------------------------
+
+    def _max_reached(self) -> bool:
+        return self.max_articles is not None and self.new_articles >= self.max_articles
+
+    def _unknown(self, urls: list[str]) -> set[str]:
+        """The URLs the archive does not hold yet (all of them on a refresh run or without an archive)."""
+        if self.refresh or self.archive is None:
+            return set(urls)
+        known: set[str] = set()
+        for start in range(0, len(urls), KNOWN_URL_BATCH):
+            known |= self.archive.known_urls(urls[start : start + KNOWN_URL_BATCH])
+        return {url for url in urls if url not in known}
+
+    def _record_error(self, url: str, message: str, *, status: int | None, kind: str) -> None:
+        if self.archive is None:
+            log.warning("%s %s: %s", kind, url, message, extra=self.log_extra)
+            return
+        self.archive.record_error(url, message, status=status, kind=kind)
+
+
+def _first_values(response: Response) -> dict[str, str]:
+    """Response headers as ``{name: first value}``."""
+    headers: dict[str, str] = {}
+    for name, values in response.headers.items():
+        if values:
+            headers[name.decode("latin-1")] = values[0].decode("latin-1")
+    return headers
