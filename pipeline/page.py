@@ -20,7 +20,7 @@ class FetchedPage:
     final_url: str  # after redirects; equals url when the fetch failed
     status: int | None  # HTTP status; None when no response arrived (timeout, DNS, refused)
     headers: Mapping[str, str]
-    body: bytes
+    body: bytes = field(repr=False)
     fetched_at: datetime  # timezone-aware (UTC)
     hints: PageHints = field(default_factory=PageHints)
     error: str | None = None  # why the fetch failed; None for a usable response

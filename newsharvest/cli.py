@@ -1,0 +1,239 @@
+"""The ``newsharvest`` command line: parses arguments, builds Settings, calls one function per command.
+
+Exit statuses (a public contract): 0 success; 1 a crawl run failed or a command could not complete; 2 bad usage or
+configuration (including site files); 3 the archive's schema is missing or behind (run ``newsharvest init``).
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+import click
+from sqlalchemy import Engine, select
+from sqlalchemy.orm import Session, sessionmaker
+
+from pipeline.config import Settings
+from pipeline.errors import ConfigError, NewsHarvestError, SchemaError
+from pipeline.sites import Site, load_sites
+from storage.db import create_engine_for, session_factory
+from storage.migrate import current_revision, head_revision, require_current, upgrade
+from storage.models import CrawlRun, SiteRecord
+
+EXIT_FAILED, EXIT_CONFIG, EXIT_SCHEMA = 1, 2, 3
+
+
+class Context:
+    """What every command needs: settings, and the archive opened lazily."""
+
+    def __init__(self, settings: Settings) -> None:
+        self.settings = settings
+        self._engine: Engine | None = None
+
+    @property
+    def engine(self) -> Engine:
+        """The archive's engine (created on first use)."""
+        if self._engine is None:
+            self._engine = create_engine_for(self.settings.database_url)
+        return self._engine
+
+    def sessions(self, *, check_schema: bool = True) -> sessionmaker[Session]:
+        """A session factory on the archive; refuses a database whose schema is behind."""
+        if check_schema:
+            require_current(self.engine)
+        return session_factory(self.engine)
+
+    def sites(self) -> dict[str, Site]:
+        """Shipped sites merged with the operator's site files."""
+        return load_sites(self.settings.sites_files)
+
+
+@contextmanager
+def _errors_to_exit_codes() -> Iterator[None]:
+    try:
+        yield
+    except SchemaError as exc:
+        click.echo(f"error: {exc}", err=True)
+        sys.exit(EXIT_SCHEMA)
+    except ConfigError as exc:
+        click.echo(f"error: {exc}", err=True)
+        sys.exit(EXIT_CONFIG)
+    except NewsHarvestError as exc:
+        click.echo(f"error: {exc}", err=True)
+        sys.exit(EXIT_FAILED)
+
+
+class _Group(click.Group):
+    def invoke(self, ctx: click.Context) -> Any:
+        with _errors_to_exit_codes():
+            return super().invoke(ctx)
+
+
+@click.group(cls=_Group, context_settings={"help_option_names": ["-h", "--help"]})
+@click.option("--db", "db_url", metavar="URL", help="SQLAlchemy URL of the archive [env NEWSHARVEST_DB; default: a SQLite file in NEWSHARVEST_HOME].")
+@click.option("--sites", "sites_files", multiple=True, type=click.Path(path_type=Path), metavar="FILE", help="Extra site file (repeatable) [env NEWSHARVEST_SITES].")
+@click.version_option(package_name="newsharvest")
+@click.pass_context
+def main(ctx: click.Context, db_url: str | None, sites_files: tuple[Path, ...]) -> None:
+    """Keep a complete, deduplicated archive of news sites."""
+    ctx.obj = Context(Settings.load({"db_url": db_url, "sites_files": sites_files}))
+
+
+pass_context = click.make_pass_decorator(Context)
+
+
+@main.command()
+@pass_context
+def init(app: Context) -> None:
+    """Create the archive or upgrade its schema to this version."""
+    before = current_revision(app.engine)
+    upgrade(app.engine)
+    after = head_revision()
+    where = app.engine.url.render_as_string(hide_password=True)
+    click.echo(f"archive {where}: schema {after}" + ("" if before == after else f" (was {before or 'empty'})"))
+
+
+@main.command()
+@click.argument("site_names", metavar="SITE...", nargs=-1, required=True)
+@click.option("--base-url", "base_urls", multiple=True, metavar="[SITE=]URL", help="Fetch a site from another host (a replica, a mirror).")
+@click.option("--max-articles", type=click.IntRange(min=1), help="Fetch at most N new articles per site.")
+@click.option("--refresh", is_flag=True, help="Fetch articles again even when the archive has them.")
+@click.option("-v", "--verbose", count=True, help="More log output (-v info, -vv debug).")
+@pass_context
+def crawl(app: Context, site_names: tuple[str, ...], base_urls: tuple[str, ...], max_articles: int | None, refresh: bool, verbose: int) -> None:
+    """Crawl SITE... now (a manual run) and print a summary."""
+    from crawler.runner import run_crawls
+    from newsharvest.progress import ProgressPrinter
+
+    sites = _select_sites(app.sites(), site_names, base_urls)
+    app.sessions()  # refuse early when the schema is behind
+    log_level = ("WARNING", "INFO", "DEBUG")[min(verbose, 2)]
+    with ProgressPrinter() as progress:
+        summaries = run_crawls(app.settings, sites, trigger="manual", max_articles=max_articles, refresh=refresh, log_level=log_level, on_progress=progress.update)
+    for summary in summaries:
+        click.echo(
+            f"{summary.site}: run {summary.run_id} {summary.status} — {summary.pages_fetched} pages fetched, "
+            f"{summary.new_documents} new documents, {summary.duplicates} duplicates, {summary.errors} errors, "
+            f"{summary.skipped_known} already archived" + (f" ({summary.error})" if summary.error else "")
+        )
+    if any(s.status != "succeeded" for s in summaries):
+        sys.exit(EXIT_FAILED)
+
+
+def _select_sites(declared: dict[str, Site], names: Sequence[str], base_urls: Sequence[str]) -> list[Site]:
+    unknown = [n for n in names if n not in declared]
+    if unknown:
+        raise ConfigError(f"unknown site(s) {', '.join(unknown)}; declared: {', '.join(sorted(declared))}")
+    chosen = {name: declared[name] for name in dict.fromkeys(names)}
+    for spec in base_urls:
+        name, sep, url = spec.partition("=")
+        if not sep or "://" in name:
+            if len(chosen) != 1:
+                raise ConfigError("with several sites, write --base-url SITE=URL")
+            name, url = next(iter(chosen)), spec
+        if name not in chosen:
+            raise ConfigError(f"--base-url names {name!r}, which is not being crawled")
+        chosen[name] = chosen[name].with_base_url(url)
+    return list(chosen.values())
+
+
+@main.command()
+@click.argument("paths", nargs=-1, required=True, type=click.Path(exists=True, path_type=Path))
+@pass_context
+def seed(app: Context, paths: tuple[Path, ...]) -> None:
+    """Import plain-text seed documents (files or folders of *.txt)."""
+    from pipeline.seed_import import import_seeds
+
+    drop_lines = [pattern for site in app.sites().values() for pattern in site.drop_lines]
+    results = import_seeds(app.sessions(), paths, drop_lines)
+    for result in results:
+        detail = f"document {result.document_id}" if result.document_id else result.message
+        click.echo(f"{result.ref}: {result.status} ({detail})")
+    if any(r.status == "error" for r in results):
+        sys.exit(EXIT_FAILED)
+
+
+@main.command()
+@click.option("--format", "fmt", type=click.Choice(["jsonl", "csv"]), default="jsonl", show_default=True)
+@click.option("--since", type=click.DateTime(formats=["%Y-%m-%d", "%Y-%m-%dT%H:%M:%S", "%Y-%m-%dT%H:%M:%S%z"]), help="Only documents first seen on or after DATE (UTC unless an offset is given).")
+@click.option("--site", "site_name", metavar="NAME", help="Only documents of this site.")
+@click.option("--out", type=click.Path(dir_okay=False, path_type=Path), help="Write to FILE instead of standard output.")
+@pass_context
+def export(app: Context, fmt: str, since: datetime | None, site_name: str | None, out: Path | None) -> None:
+    """Export documents as JSON Lines or CSV."""
+    from datetime import UTC
+
+    from pipeline.export import export_records, write_csv, write_jsonl
+
+    if since is not None and since.tzinfo is None:
+        since = since.replace(tzinfo=UTC)
+    writer = write_jsonl if fmt == "jsonl" else write_csv
+    with app.sessions()() as session:
+        records = export_records(session, since=since, site=site_name)
+        if out is None:
+            count = writer(records, sys.stdout)
+        else:
+            with out.open("w", encoding="utf-8", newline="") as handle:
+                count = writer(records, handle)
+    click.echo(f"exported {count} documents", err=True)
+
+
+@main.command()
+@click.option("--json", "as_json", is_flag=True, help="One JSON object per run.")
+@click.option("--limit", default=50, show_default=True, help="Newest N runs.")
+@pass_context
+def runs(app: Context, as_json: bool, limit: int) -> None:
+    """Crawl runs, newest first, with their counts and status."""
+    fields = ("id", "site", "trigger", "status", "started_at", "finished_at", "pages_fetched", "new_documents", "duplicates", "errors", "skipped_known", "error")
+    with app.sessions()() as session:
+        rows = session.execute(
+            select(CrawlRun, SiteRecord.name).join(SiteRecord, SiteRecord.id == CrawlRun.site_id).order_by(CrawlRun.id.desc()).limit(limit)
+        ).all()
+    for run, site in rows:
+        record = {f: getattr(run, f) for f in fields if f != "site"} | {"site": site}
+        record = {f: (v.isoformat() if isinstance(v, datetime) else v) for f, v in ((f, record[f]) for f in fields)}
+        if as_json:
+            click.echo(json.dumps(record, ensure_ascii=False))
+        else:
+            click.echo(
+                f"{record['id']:>5} {site:<16} {record['trigger']:<9} {record['status']:<11} {record['started_at'][:19]}  "
+                f"pages={record['pages_fetched']} new={record['new_documents']} dup={record['duplicates']} "
+                f"errors={record['errors']} skipped={record['skipped_known']}"
+            )
+
+
+@main.command()
+@click.option("--json", "as_json", is_flag=True, help="One JSON object per site.")
+@pass_context
+def sites(app: Context, as_json: bool) -> None:
+    """Declared sites (shipped and from site files)."""
+    for site in app.sites().values():
+        record = {
+            "name": site.name, "title": site.title, "base_url": site.base_url, "feeds": list(site.feeds),
+            "sitemaps": list(site.sitemaps), "start_urls": list(site.start_urls), "schedule": dict(site.schedule or {}),
+            "source": site.source,
+        }  # fmt: skip
+        if as_json:
+            click.echo(json.dumps(record, ensure_ascii=False))
+        else:
+            schedule = ", ".join(f"{k} {v}" for k, v in (site.schedule or {}).items()) or "no schedule"
+            click.echo(f"{site.name:<16} {site.base_url:<40} {schedule:<14} {site.title}")
+
+
+@main.command()
+@click.option("--keep-serving", is_flag=True, help="Keep the replica sites up afterwards until Ctrl-C.")
+@pass_context
+def demo(app: Context, keep_serving: bool) -> None:
+    """Serve the shipped replica sites on 127.0.0.1, import the seeds, crawl the replicas and show what was stored."""
+    from newsharvest.demo import run_demo
+
+    run_demo(app.settings, keep_serving=keep_serving, echo=click.echo)
+
+
+if __name__ == "__main__":
+    main()

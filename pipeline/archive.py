@@ -1,0 +1,164 @@
+"""The archive as one crawl run sees it: known-URL checks, per-page ingestion, error records, the run's counts.
+
+The crawler talks to the database only through this class. Each page is its own transaction; a database that is
+busy (another process holds SQLite's write lock past the busy timeout) is retried with backoff, and a page that
+still cannot be written is counted as an error without touching anything already stored.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections import Counter
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy.exc import IntegrityError, OperationalError
+from sqlalchemy.orm import Session, sessionmaker
+
+from pipeline.config import Settings
+from pipeline.ingest import IngestOutcome, ingest_page
+from pipeline.page import FetchedPage
+from pipeline.sites import Site
+from pipeline.urls import canonicalize_url
+from pipeline.worker import ExtractionWorker
+from storage import repository
+from storage.models import CrawlRun, utcnow
+
+__all__ = ["Archive", "RunSummary", "open_run"]
+
+log = logging.getLogger(__name__)
+WRITE_ATTEMPTS = 4
+RUN_STATUSES = ("running", "succeeded", "failed", "interrupted")
+_COUNTER_OF_OUTCOME = {"new": "new", "duplicate": "duplicates", "same_url": "refetched", "not_article": "not_article", "error": "errors"}
+
+
+@dataclass(frozen=True)
+class RunSummary:
+    """A finished (or running) crawl run as reported to the operator."""
+
+    run_id: int
+    site: str
+    status: str
+    pages_fetched: int
+    new_documents: int
+    duplicates: int
+    errors: int
+    skipped_known: int
+    started_at: datetime
+    finished_at: datetime | None
+    error: str | None
+
+
+def open_run(
+    session_factory: sessionmaker[Session], site: Site, *, trigger: str, refresh: bool = False, settings: Settings | None = None
+) -> Archive:
+    """Register the site, open a ``running`` crawl run and return the run's archive handle."""
+    if trigger not in ("manual", "scheduled"):
+        raise ValueError(f"trigger must be 'manual' or 'scheduled', not {trigger!r}")
+    settings = settings or Settings()
+    with session_factory.begin() as session:
+        site_id = repository.ensure_site(session, site.name, site.base_url, site.title).id
+        run = repository.start_run(session, site_id, trigger, {"refresh": refresh, "base_url": site.base_url})
+        run_id, started_at = run.id, run.started_at
+    return Archive(session_factory, site, site_id=site_id, run_id=run_id, started_at=started_at, refresh=refresh, settings=settings)
+
+
+class Archive:
+    """One crawl run's handle on the archive."""
+
+    def __init__(
+        self, session_factory: sessionmaker[Session], site: Site, *, site_id: int, run_id: int, started_at: datetime,
+        refresh: bool, settings: Settings,
+    ) -> None:  # fmt: skip
+        self.site, self.site_id, self.run_id, self.refresh = site, site_id, run_id, refresh
+        self.started_at = started_at
+        self._sessions = session_factory
+        self._settings = settings
+        self._worker = ExtractionWorker(settings.extract_timeout)
+        self._counts: Counter[str] = Counter()
+
+    def known_urls(self, urls: Iterable[str]) -> set[str]:
+        """The given URLs (as given) whose canonical form already belongs to a document."""
+        by_canonical: dict[str, list[str]] = {}
+        for url in urls:
+            by_canonical.setdefault(canonicalize_url(url), []).append(url)
+        with self._sessions() as session:
+            known = repository.known_urls(session, by_canonical)
+        return {url for canonical in known for url in by_canonical[canonical]}
+
+    def ingest(self, page: FetchedPage) -> IngestOutcome:
+        """Store one article page (or its failure); never raises for problems of the page itself."""
+        outcome = self._write(
+            lambda session: ingest_page(
+                session, page, self.site, site_id=self.site_id, run_id=self.run_id,
+                extractor=self._worker.extract, max_bytes=self._settings.max_page_bytes,
+            ),
+            page.url,
+        )  # fmt: skip
+        self._counts["pages"] += 1
+        self._counts[_COUNTER_OF_OUTCOME[outcome.kind]] += 1
+        extra = {"site": self.site.name, "run_id": self.run_id}
+        if outcome.kind == "error":
+            log.warning("page %s: %s", page.url, outcome.error, extra=extra)
+        else:
+            log.info("page %s: %s (document %s)", page.url, outcome.kind, outcome.document_id, extra=extra)
+        return outcome
+
+    def record_error(self, url: str, message: str, *, status: int | None = None, kind: str = "listing") -> None:
+        """Record a failed listing, feed or sitemap fetch against the run."""
+        self._counts["errors"] += 1
+        log.warning("%s %s: %s", kind, url, message, extra={"site": self.site.name, "run_id": self.run_id})
+        self._write(
+            lambda session: repository.add_page(
+                session, run_id=self.run_id, site_id=self.site_id, kind=kind, url=url, canonical_url=canonicalize_url(url),
+                final_url=url, status=status, fetched_at=utcnow(), outcome="error", error=message,
+            ),
+            url,
+        )  # fmt: skip
+
+    def note_skipped(self, n: int = 1) -> None:
+        """Count article URLs not fetched because the archive already has them."""
+        self._counts["skipped"] += n
+
+    def counts(self) -> dict[str, int]:
+        """Counts so far: pages, new, duplicates, refetched, not_article, errors, skipped."""
+        keys = ("pages", "new", "duplicates", "refetched", "not_article", "errors", "skipped")
+        return {key: self._counts[key] for key in keys}
+
+    def finish(self, status: str, *, pages_fetched: int, error: str | None = None) -> RunSummary:
+        """Close the run with its final status and counts, and stop the extraction worker."""
+        if status not in RUN_STATUSES[1:]:
+            raise ValueError(f"unknown final status {status!r}")
+        self._worker.close()
+        fields = {
+            "status": status, "pages_fetched": pages_fetched, "new_documents": self._counts["new"],
+            "duplicates": self._counts["duplicates"], "errors": self._counts["errors"],
+            "skipped_known": self._counts["skipped"], "error": error,
+        }  # fmt: skip
+        with self._sessions.begin() as session:
+            repository.finish_run(session, self.run_id, **fields)
+            run = session.get(CrawlRun, self.run_id)
+            assert run is not None
+            finished_at = run.finished_at
+        return RunSummary(
+            run_id=self.run_id, site=self.site.name, status=status, pages_fetched=pages_fetched,
+            new_documents=self._counts["new"], duplicates=self._counts["duplicates"], errors=self._counts["errors"],
+            skipped_known=self._counts["skipped"], started_at=self.started_at, finished_at=finished_at, error=error,
+        )  # fmt: skip
+
+    def _write(self, work: Callable[[Session], object], url: str) -> IngestOutcome:
+        """Run ``work`` in its own transaction, retrying a busy database; a page that cannot be written is an error."""
+        for attempt in range(1, WRITE_ATTEMPTS + 1):
+            try:
+                with self._sessions.begin() as session:
+                    result = work(session)
+                return result if isinstance(result, IngestOutcome) else IngestOutcome("recorded", url)
+            except (OperationalError, IntegrityError) as exc:
+                # IntegrityError: another process stored the same URL a moment ago; a retry sees it as same_url.
+                if attempt == WRITE_ATTEMPTS:
+                    log.error("could not write %s: %s", url, exc, extra={"site": self.site.name, "run_id": self.run_id})
+                    return IngestOutcome("error", url, error=f"database write failed: {exc.orig}")
+                time.sleep(0.5 * 2 ** (attempt - 1))
+        raise AssertionError("unreachable")

@@ -1,0 +1,96 @@
+"""``newsharvest seed``: plain-text seed documents into the archive, idempotently.
+
+A seed file's name without extension is its ``origin_ref``; importing the same file again changes nothing. Seeds go
+through the same duplicate check as crawled pages: a crawled copy stored before its seed is marked
+``duplicate_of`` the seed, and a crawled copy found later attaches its URL to the seed document.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+from sqlalchemy import update
+from sqlalchemy.orm import Session, sessionmaker
+
+from pipeline.document import Extraction
+from pipeline.errors import SeedError
+from pipeline.ingest import store_extraction
+from pipeline.seeds import parse_seed
+from storage import repository
+from storage.models import Document, utcnow
+
+__all__ = ["SeedResult", "import_seeds", "seed_files"]
+
+
+@dataclass(frozen=True)
+class SeedResult:
+    """What importing one seed file did: ``imported``, ``unchanged`` or ``error``."""
+
+    path: Path
+    ref: str
+    status: str
+    document_id: int | None = None
+    message: str = ""
+
+
+def seed_files(paths: Iterable[Path]) -> Iterator[Path]:
+    """Files named directly, and the ``*.txt`` files of directories (sorted)."""
+    for path in paths:
+        if path.is_dir():
+            yield from sorted(p for p in path.iterdir() if p.suffix == ".txt" and p.is_file())
+        else:
+            yield path
+
+
+def _read(path: Path) -> str:
+    try:
+        return path.read_bytes().decode("utf-8-sig")
+    except OSError as exc:
+        raise SeedError(f"{path}: cannot read: {exc.strerror}") from exc
+    except UnicodeDecodeError as exc:
+        raise SeedError(f"{path}: not UTF-8 text ({exc.reason} at byte {exc.start})") from exc
+
+
+def _import_one(session: Session, path: Path, drop_lines: tuple[re.Pattern[str], ...]) -> SeedResult:
+    ref = path.stem
+    existing = repository.seed_document(session, ref)
+    if existing is not None:
+        return SeedResult(path, ref, "unchanged", existing.id)
+    seed = parse_seed(_read(path), ref, drop_lines)
+    if not seed.text:
+        raise SeedError(f"{path}: no article text left after removing chrome lines")
+    extraction = Extraction(
+        title=seed.title, text=seed.text, published_at=seed.published_at, authors=seed.authors, lang=seed.lang, date_source="seed"
+    )
+    _kind, document = store_extraction(
+        session, extraction, site_id=None, canonical_urls=[], seen_at=utcnow(), origin="seed", origin_ref=ref
+    )
+    earlier_seed = next((d for d in repository.documents_by_hash(session, document.content_hash) if d.origin == "seed" and d.id != document.id), None)
+    if earlier_seed is not None:
+        document.duplicate_of, document.duplicate_score = earlier_seed.id, 1.0
+    else:
+        # Crawled copies archived before their seed now point at it.
+        session.execute(
+            update(Document)
+            .where(Document.content_hash == document.content_hash, Document.origin == "crawl", Document.duplicate_of.is_(None))
+            .values(duplicate_of=document.id, duplicate_score=1.0)
+        )
+    return SeedResult(path, ref, "imported", document.id)
+
+
+def import_seeds(
+    session_factory: sessionmaker[Session], paths: Iterable[Path], drop_lines: Iterable[re.Pattern[str]] = ()
+) -> list[SeedResult]:
+    """Import every seed file under ``paths``, one transaction per file; a bad file is reported, not fatal."""
+    patterns = tuple(drop_lines)
+    results = []
+    for path in seed_files(paths):
+        try:
+            with session_factory.begin() as session:
+                results.append(_import_one(session, path, patterns))
+        except SeedError as exc:
+            results.append(SeedResult(path, path.stem, "error", message=str(exc)))
+    return results

@@ -1,0 +1,90 @@
+"""The command line's contracts: exit statuses, refusal on an old schema, site listing, export formats."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from newsharvest.cli import EXIT_CONFIG, EXIT_SCHEMA, main
+
+
+@pytest.fixture
+def runner(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> CliRunner:
+    monkeypatch.setenv("NEWSHARVEST_HOME", str(tmp_path / "home"))
+    for name in ("NEWSHARVEST_DB", "NEWSHARVEST_SITES"):
+        monkeypatch.delenv(name, raising=False)
+    return CliRunner()
+
+
+def test_commands_refuse_an_archive_without_schema(runner: CliRunner, tmp_path: Path) -> None:
+    db = f"sqlite:///{tmp_path / 'a.db'}"
+    for args in (["runs"], ["export"], ["seed", str(tmp_path)], ["crawl", "sonoivu"]):
+        result = runner.invoke(main, ["--db", db, *args])
+        assert result.exit_code == EXIT_SCHEMA, (args, result.output)
+        assert "newsharvest init" in result.output
+    assert runner.invoke(main, ["--db", db, "init"]).exit_code == 0
+    assert runner.invoke(main, ["--db", db, "runs"]).exit_code == 0
+
+
+def test_default_archive_lives_in_newsharvest_home(runner: CliRunner, tmp_path: Path) -> None:
+    result = runner.invoke(main, ["init"])
+    assert result.exit_code == 0, result.output
+    assert (tmp_path / "home" / "archive.db").exists()
+
+
+def test_sites_lists_shipped_and_file_sites(runner: CliRunner, tmp_path: Path) -> None:
+    extra = tmp_path / "extra.toml"
+    extra.write_text('[[site]]\nname = "other_paper"\nbase_url = "https://other.example"\nfeeds = ["/rss"]\n', encoding="utf-8")
+    result = runner.invoke(main, ["--sites", str(extra), "sites", "--json"])
+    assert result.exit_code == 0, result.output
+    names = {json.loads(line)["name"] for line in result.output.splitlines()}
+    assert {"baolangson", "baolangson_old", "langson_portal", "sonoivu", "other_paper"} <= names
+
+
+def test_invalid_site_file_exits_2_naming_file_and_key(runner: CliRunner, tmp_path: Path) -> None:
+    bad = tmp_path / "bad.toml"
+    bad.write_text('[[site]]\nname = "x"\nbase_url = "https://x.vn"\nfeeds = ["/f"]\narticle_url_pattern = "(["\n', encoding="utf-8")
+    result = runner.invoke(main, ["--sites", str(bad), "sites"])
+    assert result.exit_code == EXIT_CONFIG
+    assert "bad.toml" in result.output and "article_url_pattern" in result.output
+
+
+def test_unknown_site_and_ambiguous_base_url_are_usage_errors(runner: CliRunner, tmp_path: Path) -> None:
+    db = f"sqlite:///{tmp_path / 'a.db'}"
+    runner.invoke(main, ["--db", db, "init"])
+    result = runner.invoke(main, ["--db", db, "crawl", "nowhere"])
+    assert result.exit_code == EXIT_CONFIG and "unknown site" in result.output
+    result = runner.invoke(main, ["--db", db, "crawl", "sonoivu", "langson_portal", "--base-url", "http://127.0.0.1:9"])
+    assert result.exit_code == EXIT_CONFIG and "SITE=URL" in result.output
+
+
+def test_seed_export_round_trip(runner: CliRunner, tmp_path: Path, seeds_dir: Path) -> None:
+    db = f"sqlite:///{tmp_path / 'a.db'}"
+    runner.invoke(main, ["--db", db, "init"])
+    first = runner.invoke(main, ["--db", db, "seed", str(seeds_dir)])
+    assert first.exit_code == 0, first.output
+    assert first.output.count(": imported") == 5
+    again = runner.invoke(main, ["--db", db, "seed", str(seeds_dir)])
+    assert again.output.count(": unchanged") == 5
+
+    out = tmp_path / "docs.jsonl"
+    assert runner.invoke(main, ["--db", db, "export", "--out", str(out)]).exit_code == 0
+    records = [json.loads(line) for line in out.read_text(encoding="utf-8").splitlines()]
+    assert len(records) == 5
+    by_ref = {r["origin_ref"]: r for r in records}
+    seed = by_ref["002_b3723bb827f40c3b"]
+    assert seed["origin"] == "seed" and seed["site"] is None and seed["urls"] == [] and seed["url"] is None
+    assert seed["title"] == "Đảng bộ Văn phòng UBND tỉnh đại hội nhiệm kỳ 2020-2025"
+    assert seed["published_at"].startswith("2020-05-22") and seed["published_at"].endswith("+07:00")
+    assert seed["authors"] == ["ĐỖ HOẠT"]
+    assert "19/01/2021" not in seed["text"] and "ĐỖ HOẠT" not in seed["text"]
+
+    csv_out = runner.invoke(main, ["--db", db, "export", "--format", "csv"])
+    rows = list(csv.DictReader(io.StringIO(csv_out.stdout)))
+    assert len(rows) == 5 and json.loads(rows[0]["authors"]) == records[0]["authors"]
+    assert runner.invoke(main, ["--db", db, "export", "--since", "2999-01-01"]).stdout == ""
