@@ -143,10 +143,13 @@ def _date_near(link: lxml.html.HtmlElement, url_of: dict[lxml.html.HtmlElement, 
         for time_el in ancestor.iter("time"):
             if time_el.get("datetime"):
                 return _squash(time_el.get("datetime"))
-        for match in DATE_TEXT_RE.finditer(_squash(ancestor.text_content()) or ""):
-            # A date inside the title ("Hội nghị ngày 15/7/2013") is not the item's date.
-            if match.group(0).strip() not in own_text:
-                return match.group(0).strip()
+        # A date inside the title ("Hội nghị ngày 15/7/2013") is not the item's date.
+        # Text nodes joined with spaces: text_content() glues "…khẩu" + "08:54 | 16/07/2020" + "LSO-…" into one word.
+        dates = [m.group(0).strip() for m in DATE_TEXT_RE.finditer(_squash(" ".join(ancestor.itertext())) or "")]
+        dates = [d for d in dates if d not in own_text]
+        if dates:
+            # The item's own timestamp carries a time of day; a bare date is more likely quoted from the sapo.
+            return next((d for d in dates if ":" in d), dates[0])
     return None
 
 

@@ -108,6 +108,9 @@ class NewsSpider(scrapy.Spider):
         self.articles: set[str] = set()  # article URLs scheduled in this run
         self.new_articles = 0  # of those, not yet archived: what max_articles limits
         self.listings: set[str] = set()  # listing URLs scheduled in this run
+        # The best hints seen for each article URL: a URL first found on the home page (no date) may later show up
+        # on a category listing that gives its date; the request already scheduled must still get that date.
+        self.hints: dict[str, PageHints] = {}
 
     @classmethod
     def from_crawler(cls, crawler: Crawler, *args: Any, **kwargs: Any) -> Self:
@@ -186,7 +189,7 @@ class NewsSpider(scrapy.Spider):
             headers=_first_values(response),
             body=response.body,
             fetched_at=self.clock(),
-            hints=response.meta.get("nh_hints") or PageHints(),
+            hints=self._hints_for(response.meta.get("nh_url", response.url), response.meta.get("nh_hints")),
             error=f"HTTP {status}" if status >= 400 else None,
         )
 
@@ -204,7 +207,7 @@ class NewsSpider(scrapy.Spider):
         url = request.meta.get("nh_url", request.url)
         yield FetchedPage(
             site=self.site.name, url=url, final_url=url, status=status, headers={}, body=b"", fetched_at=self.clock(),
-            hints=request.meta.get("nh_hints") or PageHints(), error=message,
+            hints=self._hints_for(url, request.meta.get("nh_hints")), error=message,
         )  # fmt: skip
 
     def discovery_failed(self, failure: Failure) -> None:
@@ -239,6 +242,7 @@ class NewsSpider(scrapy.Spider):
         if fresh is None:
             fresh = self._unknown([link.url for link in candidates])
         for link in candidates:
+            self._remember_hints(link)
             if link.url in self.articles:
                 continue  # counted once; Scrapy's dupefilter drops the repeated request anyway
             if self._max_reached():
@@ -252,6 +256,14 @@ class NewsSpider(scrapy.Spider):
             )  # fmt: skip
 
     # -- helpers -----------------------------------------------------------------------------------------------
+
+    def _remember_hints(self, link: DiscoveredLink) -> None:
+        current = self.hints.get(link.url)
+        if current is None or _hint_rank(link.hints) > _hint_rank(current):
+            self.hints[link.url] = link.hints
+
+    def _hints_for(self, url: str, fallback: PageHints | None) -> PageHints:
+        return self.hints.get(url) or fallback or PageHints()
 
     def _max_reached(self) -> bool:
         return self.max_articles is not None and self.new_articles >= self.max_articles
@@ -270,6 +282,12 @@ class NewsSpider(scrapy.Spider):
             log.warning("%s %s: %s", kind, url, message, extra=self.log_extra)
             return
         self.archive.record_error(url, message, status=status, kind=kind)
+
+
+def _hint_rank(hints: PageHints) -> tuple[int, int, int]:
+    """Order hints by usefulness: a date with a time of day, then any date, then a title."""
+    published = hints.published or ""
+    return (":" in published, bool(published), bool(hints.title))
 
 
 def _first_values(response: Response) -> dict[str, str]:

@@ -255,3 +255,21 @@ def test_discovery_failures_are_recorded_and_crawl_goes_on(sites, make_archive):
 
 def test_describe_unknown_failure():
     assert describe_failure(RuntimeError("boom")) == (None, "RuntimeError: boom")
+
+
+def test_best_listing_hint_wins_when_an_article_is_found_twice(sites, make_archive):
+    site = sites["baolangson_old"].with_base_url("http://paper.test")
+    spider = make_spider(site, make_archive(site))
+    url = "http://paper.test/kinh-te/299215-xuat-nhap-khau.html"
+    home = f'<ul><li><a href="{url}">Xuất nhập khẩu</a><p>LSO-Ngày 15/7/2020, hoạt động…</p></li><li><a href="/x/1-a.html">A</a></li></ul>'
+    category = (
+        f'<ul><li class="item"><a class="thumb" href="{url}"><img src="a.jpg"></a><h3><a href="{url}">Xuất nhập khẩu</a></h3>'
+        '<div class="date-time">08:54 | 16/07/2020</div><div class="sapo">LSO-Ngày 15/7/2020, hoạt động…</div></li>'
+        '<li><a href="/x/2-b.html">B</a></li></ul>'
+    )
+    first = requests_of(spider.parse_listing(listing_response("http://paper.test/", home)))
+    requests_of(spider.parse_listing(listing_response("http://paper.test/kinh-te", category)))
+    article_request = next(r for r in first if r.url == url)
+    assert article_request.meta["nh_hints"].published == "15/7/2020"  # the home page only quotes the lead
+    page = next(spider.parse_article(HtmlResponse(url=url, body=b"<html></html>", request=article_request)))
+    assert page.hints.published == "08:54 | 16/07/2020"  # the category listing's own timestamp wins
