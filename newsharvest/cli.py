@@ -75,8 +75,20 @@ class _Group(click.Group):
 
 
 @click.group(cls=_Group, context_settings={"help_option_names": ["-h", "--help"]})
-@click.option("--db", "db_url", metavar="URL", help="SQLAlchemy URL of the archive [env NEWSHARVEST_DB; default: a SQLite file in NEWSHARVEST_HOME].")
-@click.option("--sites", "sites_files", multiple=True, type=click.Path(path_type=Path), metavar="FILE", help="Extra site file (repeatable) [env NEWSHARVEST_SITES].")
+@click.option(
+    "--db",
+    "db_url",
+    metavar="URL",
+    help="SQLAlchemy URL of the archive [env NEWSHARVEST_DB; default: a SQLite file in NEWSHARVEST_HOME].",
+)
+@click.option(
+    "--sites",
+    "sites_files",
+    multiple=True,
+    type=click.Path(path_type=Path),
+    metavar="FILE",
+    help="Extra site file (repeatable) [env NEWSHARVEST_SITES].",
+)
 @click.version_option(package_name="newsharvest")
 @click.pass_context
 def main(ctx: click.Context, db_url: str | None, sites_files: tuple[Path, ...]) -> None:
@@ -100,12 +112,16 @@ def init(app: Context) -> None:
 
 @main.command()
 @click.argument("site_names", metavar="SITE...", nargs=-1, required=True)
-@click.option("--base-url", "base_urls", multiple=True, metavar="[SITE=]URL", help="Fetch a site from another host (a replica, a mirror).")
+@click.option(
+    "--base-url", "base_urls", multiple=True, metavar="[SITE=]URL", help="Fetch a site from another host (a replica, a mirror)."
+)
 @click.option("--max-articles", type=click.IntRange(min=1), help="Fetch at most N new articles per site.")
 @click.option("--refresh", is_flag=True, help="Fetch articles again even when the archive has them.")
 @click.option("-v", "--verbose", count=True, help="More log output (-v info, -vv debug).")
 @pass_context
-def crawl(app: Context, site_names: tuple[str, ...], base_urls: tuple[str, ...], max_articles: int | None, refresh: bool, verbose: int) -> None:
+def crawl(
+    app: Context, site_names: tuple[str, ...], base_urls: tuple[str, ...], max_articles: int | None, refresh: bool, verbose: int
+) -> None:
     """Crawl SITE... now (a manual run) and print a summary."""
     from crawler.runner import run_crawls
     from newsharvest.progress import ProgressPrinter
@@ -114,7 +130,15 @@ def crawl(app: Context, site_names: tuple[str, ...], base_urls: tuple[str, ...],
     app.sessions()  # refuse early when the schema is behind
     log_level = ("WARNING", "INFO", "DEBUG")[min(verbose, 2)]
     with ProgressPrinter() as progress:
-        summaries = run_crawls(app.settings, sites, trigger="manual", max_articles=max_articles, refresh=refresh, log_level=log_level, on_progress=progress.update)
+        summaries = run_crawls(
+            app.settings,
+            sites,
+            trigger="manual",
+            max_articles=max_articles,
+            refresh=refresh,
+            log_level=log_level,
+            on_progress=progress.update,
+        )
     for summary in summaries:
         click.echo(
             f"{summary.site}: run {summary.run_id} {summary.status} — {summary.pages_fetched} pages fetched, "
@@ -160,7 +184,11 @@ def seed(app: Context, paths: tuple[Path, ...]) -> None:
 
 @main.command()
 @click.option("--format", "fmt", type=click.Choice(["jsonl", "csv"]), default="jsonl", show_default=True)
-@click.option("--since", type=click.DateTime(formats=["%Y-%m-%d", "%Y-%m-%dT%H:%M:%S", "%Y-%m-%dT%H:%M:%S%z"]), help="Only documents first seen on or after DATE (UTC unless an offset is given).")
+@click.option(
+    "--since",
+    type=click.DateTime(formats=["%Y-%m-%d", "%Y-%m-%dT%H:%M:%S", "%Y-%m-%dT%H:%M:%S%z"]),
+    help="Only documents first seen on or after DATE (UTC unless an offset is given).",
+)
 @click.option("--site", "site_name", metavar="NAME", help="Only documents of this site.")
 @click.option("--out", type=click.Path(dir_okay=False, path_type=Path), help="Write to FILE instead of standard output.")
 @pass_context
@@ -189,10 +217,26 @@ def export(app: Context, fmt: str, since: datetime | None, site_name: str | None
 @pass_context
 def runs(app: Context, as_json: bool, limit: int) -> None:
     """Crawl runs, newest first, with their counts and status."""
-    fields = ("id", "site", "trigger", "status", "started_at", "finished_at", "pages_fetched", "new_documents", "duplicates", "errors", "skipped_known", "error")
+    fields = (
+        "id",
+        "site",
+        "trigger",
+        "status",
+        "started_at",
+        "finished_at",
+        "pages_fetched",
+        "new_documents",
+        "duplicates",
+        "errors",
+        "skipped_known",
+        "error",
+    )
     with app.sessions()() as session:
         rows = session.execute(
-            select(CrawlRun, SiteRecord.name).join(SiteRecord, SiteRecord.id == CrawlRun.site_id).order_by(CrawlRun.id.desc()).limit(limit)
+            select(CrawlRun, SiteRecord.name)
+            .join(SiteRecord, SiteRecord.id == CrawlRun.site_id)
+            .order_by(CrawlRun.id.desc())
+            .limit(limit)
         ).all()
     for run, site in rows:
         record = {f: getattr(run, f) for f in fields if f != "site"} | {"site": site}

@@ -80,8 +80,10 @@ def _report(sessions: sessionmaker[Session], echo: Callable[[str], None]) -> Non
     echo(f"\n{len(records)} documents in the archive:")
     for r in records:
         dup = f" duplicate_of={r['duplicate_of']}" if r["duplicate_of"] else ""
-        echo(f"  #{r['id']:<3} {r['origin']:<5} {str(r['site'] or '-'):<15} {str(r['published_at'] or '-')[:25]:<25} "
-             f"urls={len(r['urls'])} {r['title'][:60]}{dup}")
+        echo(
+            f"  #{r['id']:<3} {r['origin']:<5} {r['site'] or '-'!s:<15} {str(r['published_at'] or '-')[:25]:<25} "
+            f"urls={len(r['urls'])} {r['title'][:60]}{dup}"
+        )
     sample = next((r for r in records if r["origin"] == "seed" and r["urls"]), records[0] if records else None)
     if sample:
         sample = dict(sample, text=sample["text"][:200] + "…")

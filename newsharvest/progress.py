@@ -27,7 +27,10 @@ class ProgressPrinter:
             self._draw()
 
     def _draw(self) -> None:
-        parts = [f"{site}: {c.get('pages', 0)} pages, {c.get('new', 0)} new, {c.get('duplicates', 0)} dup, {c.get('errors', 0)} err" for site, c in self._state.items()]
+        parts = [
+            f"{site}: {c.get('pages', 0)} pages, {c.get('new', 0)} new, {c.get('duplicates', 0)} dup, {c.get('errors', 0)} err"
+            for site, c in self._state.items()
+        ]
         self.stream.write("\r\x1b[K" + " | ".join(parts)[:200])
         self.stream.flush()
 

@@ -31,7 +31,13 @@ __all__ = ["Archive", "RunSummary", "open_run"]
 log = logging.getLogger(__name__)
 WRITE_ATTEMPTS = 4
 RUN_STATUSES = ("running", "succeeded", "failed", "interrupted")
-_COUNTER_OF_OUTCOME = {"new": "new", "duplicate": "duplicates", "same_url": "refetched", "not_article": "not_article", "error": "errors"}
+_COUNTER_OF_OUTCOME = {
+    "new": "new",
+    "duplicate": "duplicates",
+    "same_url": "refetched",
+    "not_article": "not_article",
+    "error": "errors",
+}
 
 
 @dataclass(frozen=True)
@@ -62,7 +68,9 @@ def open_run(
         site_id = repository.ensure_site(session, site.name, site.base_url, site.title).id
         run = repository.start_run(session, site_id, trigger, {"refresh": refresh, "base_url": site.base_url})
         run_id, started_at = run.id, run.started_at
-    return Archive(session_factory, site, site_id=site_id, run_id=run_id, started_at=started_at, refresh=refresh, settings=settings)
+    return Archive(
+        session_factory, site, site_id=site_id, run_id=run_id, started_at=started_at, refresh=refresh, settings=settings
+    )
 
 
 class Archive:

@@ -88,7 +88,9 @@ def store_extraction(
     return kind, document
 
 
-def ingest_page(session: Session, page: FetchedPage, site: Site, *, site_id: int, run_id: int | None, extractor: Extractor, max_bytes: int) -> IngestOutcome:
+def ingest_page(
+    session: Session, page: FetchedPage, site: Site, *, site_id: int, run_id: int | None, extractor: Extractor, max_bytes: int
+) -> IngestOutcome:
     """Record ``page`` and, when it is an article, its document; the caller commits."""
     canonical = canonicalize_url(page.url)
     canonical_urls = list(dict.fromkeys([canonical, canonicalize_url(page.final_url)]))

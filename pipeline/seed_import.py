@@ -68,7 +68,10 @@ def _import_one(session: Session, path: Path, drop_lines: tuple[re.Pattern[str],
     _kind, document = store_extraction(
         session, extraction, site_id=None, canonical_urls=[], seen_at=utcnow(), origin="seed", origin_ref=ref
     )
-    earlier_seed = next((d for d in repository.documents_by_hash(session, document.content_hash) if d.origin == "seed" and d.id != document.id), None)
+    earlier_seed = next(
+        (d for d in repository.documents_by_hash(session, document.content_hash) if d.origin == "seed" and d.id != document.id),
+        None,
+    )
     if earlier_seed is not None:
         document.duplicate_of, document.duplicate_score = earlier_seed.id, 1.0
     else:

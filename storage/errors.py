@@ -1,7 +1,7 @@
 """Errors raised by the storage layer (it imports no other project package, so its errors live here).
 
-    StorageError
-    └── SchemaError      the database is missing the schema or is behind the code's migrations
+StorageError
+└── SchemaError      the database is missing the schema or is behind the code's migrations
 """
 
 from __future__ import annotations

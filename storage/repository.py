@@ -13,8 +13,20 @@ from sqlalchemy.orm import Session
 from storage.models import CrawlRun, Document, DocumentUrl, Page, SiteRecord, utcnow
 
 __all__ = [
-    "add_document", "add_document_url", "add_page", "compress_html", "decompress_html", "documents_by_hash",
-    "document_by_url", "ensure_site", "finish_run", "known_urls", "seed_document", "start_run", "urls_of", "site_names",
+    "add_document",
+    "add_document_url",
+    "add_page",
+    "compress_html",
+    "decompress_html",
+    "document_by_url",
+    "documents_by_hash",
+    "ensure_site",
+    "finish_run",
+    "known_urls",
+    "seed_document",
+    "site_names",
+    "start_run",
+    "urls_of",
 ]  # fmt: skip
 
 # Large IN (...) lists are split so SQLite's variable limit is never reached.
@@ -51,7 +63,10 @@ def known_urls(session: Session, canonical_urls: Iterable[str]) -> set[str]:
 def document_by_url(session: Session, canonical_urls: Sequence[str]) -> Document | None:
     """The document that owns any of these canonical URLs."""
     return session.scalar(
-        select(Document).join(DocumentUrl, DocumentUrl.document_id == Document.id).where(DocumentUrl.url.in_(canonical_urls)).limit(1)
+        select(Document)
+        .join(DocumentUrl, DocumentUrl.document_id == Document.id)
+        .where(DocumentUrl.url.in_(canonical_urls))
+        .limit(1)
     )
 
 

@@ -24,7 +24,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pipeline.errors import SiteConfigError
 
-__all__ = ["Selectors", "Site", "load_sites", "parse_sites", "SHIPPED_SITES"]
+__all__ = ["SHIPPED_SITES", "Selectors", "Site", "load_sites", "parse_sites"]
 
 SHIPPED_SITES = "langson.toml"
 _NAME_RE = re.compile(r"^[a-z][a-z0-9_]*$")
@@ -151,7 +151,9 @@ def _selectors(raw: Any, source: str, site: str, key: str) -> Selectors:
         raise SiteConfigError("must be a table", source=source, site=site, key=key)
     unknown = set(raw) - set(SELECTOR_FIELDS)
     if unknown:
-        raise SiteConfigError(f"unknown selector(s) {sorted(unknown)}; known: {SELECTOR_FIELDS}", source=source, site=site, key=key)
+        raise SiteConfigError(
+            f"unknown selector(s) {sorted(unknown)}; known: {SELECTOR_FIELDS}", source=source, site=site, key=key
+        )
     values: dict[str, Any] = {}
     for name, value in raw.items():
         if name == "drop":
@@ -172,12 +174,16 @@ def _schedule(raw: Any, source: str, site: str) -> Mapping[str, str] | None:
     if raw is None:
         return None
     if not isinstance(raw, dict) or len(raw) != 1 or not set(raw) <= {"cron", "every"}:
-        raise SiteConfigError('must be { cron = "m h dom mon dow" } or { every = "15m" }', source=source, site=site, key="schedule")
+        raise SiteConfigError(
+            'must be { cron = "m h dom mon dow" } or { every = "15m" }', source=source, site=site, key="schedule"
+        )
     kind, value = next(iter(raw.items()))
     if not isinstance(value, str):
         raise SiteConfigError("value must be a string", source=source, site=site, key=f"schedule.{kind}")
     if kind == "every" and not _EVERY_RE.match(value):
-        raise SiteConfigError(f"{value!r} is not an interval like 30s, 15m, 6h, 1d", source=source, site=site, key="schedule.every")
+        raise SiteConfigError(
+            f"{value!r} is not an interval like 30s, 15m, 6h, 1d", source=source, site=site, key="schedule.every"
+        )
     if kind == "cron" and len(value.split()) != 5:
         raise SiteConfigError(f"{value!r} is not a five-field cron expression", source=source, site=site, key="schedule.cron")
     return {kind: value}
@@ -229,7 +235,9 @@ def _build_site(raw: dict[str, Any], source: str, selector_sets: Mapping[str, Se
         lang=str(raw.get("lang", "vi")),
         title=str(raw.get("title", "")),
         date_order=date_order,
-        drop_lines=tuple(p for p in (_regex(v, source, name, "drop_lines") for v in _str_list(raw, "drop_lines", source, name)) if p),
+        drop_lines=tuple(
+            p for p in (_regex(v, source, name, "drop_lines") for v in _str_list(raw, "drop_lines", source, name)) if p
+        ),
         max_listing_pages=max_listing_pages,
         source=source,
     )
@@ -237,7 +245,9 @@ def _build_site(raw: dict[str, Any], source: str, selector_sets: Mapping[str, Se
         if not site.start_urls:
             raise SiteConfigError("a site needs feeds, sitemaps or start_urls", source=source, site=name, key="start_urls")
         if site.article_url_pattern is None:
-            raise SiteConfigError("a site crawled from listing pages needs an article pattern", source=source, site=name, key="article_url_pattern")
+            raise SiteConfigError(
+                "a site crawled from listing pages needs an article pattern", source=source, site=name, key="article_url_pattern"
+            )
     return site
 
 
@@ -249,7 +259,9 @@ def parse_sites(text: str, source: str = "<string>") -> dict[str, Site]:
         raise SiteConfigError(f"not valid TOML: {exc}", source=source) from exc
     unknown_top = set(data) - {"site", "selector_sets"}
     if unknown_top:
-        raise SiteConfigError(f"unknown top-level key(s) {sorted(unknown_top)}; expected [[site]] and [selector_sets.*]", source=source)
+        raise SiteConfigError(
+            f"unknown top-level key(s) {sorted(unknown_top)}; expected [[site]] and [selector_sets.*]", source=source
+        )
     selector_sets = {
         set_name: _selectors(raw, source, "", f"selector_sets.{set_name}")
         for set_name, raw in data.get("selector_sets", {}).items()

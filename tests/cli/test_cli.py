@@ -48,7 +48,9 @@ def test_sites_lists_shipped_and_file_sites(runner: CliRunner, tmp_path: Path) -
 
 def test_invalid_site_file_exits_2_naming_file_and_key(runner: CliRunner, tmp_path: Path) -> None:
     bad = tmp_path / "bad.toml"
-    bad.write_text('[[site]]\nname = "x"\nbase_url = "https://x.vn"\nfeeds = ["/f"]\narticle_url_pattern = "(["\n', encoding="utf-8")
+    bad.write_text(
+        '[[site]]\nname = "x"\nbase_url = "https://x.vn"\nfeeds = ["/f"]\narticle_url_pattern = "(["\n', encoding="utf-8"
+    )
     result = runner.invoke(main, ["--sites", str(bad), "sites"])
     assert result.exit_code == EXIT_CONFIG
     assert "bad.toml" in result.output and "article_url_pattern" in result.output

@@ -31,7 +31,11 @@ pytestmark = pytest.mark.slow
 SITES = ("sonoivu", "langson_portal", "baolangson_old")
 SLOW_SECONDS = 4.0
 # Paths robots.txt forbids: never requested.
-FORBIDDEN = {"baolangson_old": ("/uncategorized/", "/search", "/tim-kiem"), "sonoivu": ("/vi/search/",), "langson_portal": ("/vi/search/",)}
+FORBIDDEN = {
+    "baolangson_old": ("/uncategorized/", "/search", "/tim-kiem"),
+    "sonoivu": ("/vi/search/",),
+    "langson_portal": ("/vi/search/",),
+}
 
 
 @pytest.fixture(scope="module")
@@ -47,7 +51,9 @@ def newsharvest(db_url: str, home: Path, *args: str) -> subprocess.CompletedProc
         "NEWSHARVEST_DOWNLOAD_TIMEOUT": "2", "NEWSHARVEST_RETRY_TIMES": "1",
     }  # fmt: skip
     env.pop("NEWSHARVEST_SITES", None)
-    return subprocess.run([sys.executable, "-m", "newsharvest", *args], env=env, capture_output=True, text=True, timeout=240, check=False)
+    return subprocess.run(
+        [sys.executable, "-m", "newsharvest", *args], env=env, capture_output=True, text=True, timeout=240, check=False
+    )
 
 
 def crawl_all(db_url: str, home: Path, server: ReplicaServer) -> subprocess.CompletedProcess[str]:
@@ -109,12 +115,18 @@ def test_seeds_then_crawl_then_recrawl(db_url: str, tmp_path: Path, replicas: Re
                 assert record["origin"] == "crawl" and record["site"] in SITES
                 # A verbatim copy on another site keeps the date of whichever copy was archived first.
                 dates = {a.published.isoformat() for s in SITES for a in expected_articles(s) if a.title == article.title}
-                assert record["published_at"] in dates if len(record["urls"]) > 1 else record["published_at"] == article.published.isoformat(), article.path
+                assert (
+                    record["published_at"] in dates
+                    if len(record["urls"]) > 1
+                    else record["published_at"] == article.published.isoformat()
+                ), article.path
     # Every document is accounted for: seeds and expected articles, nothing else (no home or listing page).
     assert {r["id"] for r in records} == stored_ids | {r["id"] for r in seeds.values()}
 
     # The verbatim cross-site copy is one document seen at two URLs on two sites.
-    portal_copy = record_for(records, replicas.base_urls["langson_portal"], next(a for a in expected_articles("langson_portal") if a.id == 31214))
+    portal_copy = record_for(
+        records, replicas.base_urls["langson_portal"], next(a for a in expected_articles("langson_portal") if a.id == 31214)
+    )
     assert len(portal_copy["urls"]) == 2 and any(u.startswith(replicas.base_urls["sonoivu"]) for u in portal_copy["urls"])
 
     # robots.txt is obeyed, and the crawl never left the replica hosts.
@@ -124,7 +136,10 @@ def test_seeds_then_crawl_then_recrawl(db_url: str, tmp_path: Path, replicas: Re
     # Failures are recorded against their pages, and the crawl went on.
     sessions = session_factory(db_url)
     with sessions() as session:
-        errors = {p.url.removeprefix(replicas.base_urls[SITES[0]]): p.error for p in session.scalars(select(Page).where(Page.outcome == "error"))}
+        errors = {
+            p.url.removeprefix(replicas.base_urls[SITES[0]]): p.error
+            for p in session.scalars(select(Page).where(Page.outcome == "error"))
+        }
         runs = session.scalars(select(CrawlRun).order_by(CrawlRun.id)).all()
     faults = FAULT_PATHS["sonoivu"]
     assert errors[faults["not_found"]] == "HTTP 404"
