@@ -31,9 +31,17 @@ EXIT_FAILED, EXIT_CONFIG, EXIT_SCHEMA = 1, 2, 3
 class Context:
     """What every command needs: settings, and the archive opened lazily."""
 
-    def __init__(self, settings: Settings) -> None:
-        self.settings = settings
+    def __init__(self, meta: dict[str, Any]) -> None:
+        self._meta = meta
+        self._settings: Settings | None = None
         self._engine: Engine | None = None
+
+    @property
+    def settings(self) -> Settings:
+        """Settings from flags (given before or after the command name), environment and defaults."""
+        if self._settings is None:
+            self._settings = Settings.load(self._meta.get("newsharvest.overrides"))
+        return self._settings
 
     @property
     def engine(self) -> Engine:
@@ -74,32 +82,41 @@ class _Group(click.Group):
             return super().invoke(ctx)
 
 
+def _remember_option(ctx: click.Context, param: click.Parameter, value: Any) -> None:
+    """Collect --db/--sites given before or after the command name (``ctx.meta`` is shared by the whole chain)."""
+    overrides = ctx.meta.setdefault("newsharvest.overrides", {"db_url": None, "sites_files": ()})
+    if param.name == "sites_files":
+        overrides["sites_files"] += tuple(value)
+    elif value is not None:
+        overrides[param.name] = value
+
+
+def common_options(command: Any) -> Any:
+    """``--db`` and ``--sites``, accepted by the group and by every command (``newsharvest crawl X --sites F``)."""
+    command = click.option(
+        "--sites", "sites_files", multiple=True, type=click.Path(path_type=Path), metavar="FILE", expose_value=False,
+        callback=_remember_option, help="Extra site file (repeatable) [env NEWSHARVEST_SITES].",
+    )(command)  # fmt: skip
+    return click.option(
+        "--db", "db_url", metavar="URL", expose_value=False, callback=_remember_option,
+        help="SQLAlchemy URL of the archive [env NEWSHARVEST_DB; default: a SQLite file in NEWSHARVEST_HOME].",
+    )(command)  # fmt: skip
+
+
 @click.group(cls=_Group, context_settings={"help_option_names": ["-h", "--help"]})
-@click.option(
-    "--db",
-    "db_url",
-    metavar="URL",
-    help="SQLAlchemy URL of the archive [env NEWSHARVEST_DB; default: a SQLite file in NEWSHARVEST_HOME].",
-)
-@click.option(
-    "--sites",
-    "sites_files",
-    multiple=True,
-    type=click.Path(path_type=Path),
-    metavar="FILE",
-    help="Extra site file (repeatable) [env NEWSHARVEST_SITES].",
-)
+@common_options
 @click.version_option(package_name="newsharvest")
 @click.pass_context
-def main(ctx: click.Context, db_url: str | None, sites_files: tuple[Path, ...]) -> None:
+def main(ctx: click.Context) -> None:
     """Keep a complete, deduplicated archive of news sites."""
-    ctx.obj = Context(Settings.load({"db_url": db_url, "sites_files": sites_files}))
+    ctx.obj = Context(ctx.meta)
 
 
 pass_context = click.make_pass_decorator(Context)
 
 
 @main.command()
+@common_options
 @pass_context
 def init(app: Context) -> None:
     """Create the archive or upgrade its schema to this version."""
@@ -111,6 +128,7 @@ def init(app: Context) -> None:
 
 
 @main.command()
+@common_options
 @click.argument("site_names", metavar="SITE...", nargs=-1, required=True)
 @click.option(
     "--base-url", "base_urls", multiple=True, metavar="[SITE=]URL", help="Fetch a site from another host (a replica, a mirror)."
@@ -167,6 +185,7 @@ def _select_sites(declared: dict[str, Site], names: Sequence[str], base_urls: Se
 
 
 @main.command()
+@common_options
 @click.argument("paths", nargs=-1, required=True, type=click.Path(exists=True, path_type=Path))
 @pass_context
 def seed(app: Context, paths: tuple[Path, ...]) -> None:
@@ -183,6 +202,7 @@ def seed(app: Context, paths: tuple[Path, ...]) -> None:
 
 
 @main.command()
+@common_options
 @click.option("--format", "fmt", type=click.Choice(["jsonl", "csv"]), default="jsonl", show_default=True)
 @click.option(
     "--since",
@@ -212,6 +232,7 @@ def export(app: Context, fmt: str, since: datetime | None, site_name: str | None
 
 
 @main.command()
+@common_options
 @click.option("--json", "as_json", is_flag=True, help="One JSON object per run.")
 @click.option("--limit", default=50, show_default=True, help="Newest N runs.")
 @pass_context
@@ -252,6 +273,7 @@ def runs(app: Context, as_json: bool, limit: int) -> None:
 
 
 @main.command()
+@common_options
 @click.option("--json", "as_json", is_flag=True, help="One JSON object per site.")
 @pass_context
 def sites(app: Context, as_json: bool) -> None:
@@ -270,6 +292,7 @@ def sites(app: Context, as_json: bool) -> None:
 
 
 @main.command()
+@common_options
 @click.option("--keep-serving", is_flag=True, help="Keep the replica sites up afterwards until Ctrl-C.")
 @pass_context
 def demo(app: Context, keep_serving: bool) -> None:

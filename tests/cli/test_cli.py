@@ -90,3 +90,16 @@ def test_seed_export_round_trip(runner: CliRunner, tmp_path: Path, seeds_dir: Pa
     rows = list(csv.DictReader(io.StringIO(csv_out.stdout)))
     assert len(rows) == 5 and json.loads(rows[0]["authors"]) == records[0]["authors"]
     assert runner.invoke(main, ["--db", db, "export", "--since", "2999-01-01"]).stdout == ""
+
+
+def test_db_and_sites_are_accepted_after_the_command_name(runner: CliRunner, tmp_path: Path) -> None:
+    extra = tmp_path / "extra.toml"
+    extra.write_text('[[site]]\nname = "late_paper"\nbase_url = "https://late.example"\nfeeds = ["/rss"]\n', encoding="utf-8")
+    result = runner.invoke(main, ["sites", "--sites", str(extra), "--json"])
+    assert result.exit_code == 0, result.output
+    assert "late_paper" in result.output
+    db_file = tmp_path / "after.db"
+    assert runner.invoke(main, ["init", "--db", f"sqlite:///{db_file}"]).exit_code == 0
+    assert db_file.exists()
+    both = runner.invoke(main, ["--sites", str(extra), "crawl", "late_paper", "--db", f"sqlite:///{tmp_path / 'none.db'}"])
+    assert both.exit_code == EXIT_SCHEMA  # the site was found (file merged), then the empty archive was refused
