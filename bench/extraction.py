@@ -262,11 +262,11 @@ def evaluate_replicas(pages: Sequence[dict[str, Any]] | None = None) -> dict[str
 
 
 def _print_table(results: dict[str, dict[str, Any]], extra: Sequence[str] = ()) -> None:
-    head = "".join(f"{k:>10}" for k in extra)
+    head = "".join(f"{k:>14}" for k in extra)
     print(f"{'extractor':<24}{'precision':>16}{'recall':>16}{'F1':>16}{'accuracy':>16}{head}{'time (s)':>10}")
     for name, m in results.items():
         cells = "".join(f"{m[k]:>9.3f} ± {m[k + '_std']:.3f}" for k in ("precision", "recall", "f1", "accuracy"))
-        cells += "".join(f"{m[k]:>10.3f}" for k in extra)
+        cells += "".join(f"{m[k]:>14.3f}" for k in extra)
         print(f"{name:<24}{cells}{m['seconds']:>10.1f}")
 
 

@@ -82,6 +82,9 @@ class _Run:
             error = "interrupted (SIGINT/SIGTERM)"
         elif status == "failed" and error is None:
             error = f"spider closed: {self.close_reason}" if self.close_reason else "the crawl did not run"
+        elif status == "succeeded" and self.pages_fetched == 0 and self.archive.counts()["errors"]:
+            # Every start page failed (DNS, refused, timeouts): nothing was crawled, and the operator must hear of it.
+            status, error = "failed", f"no page could be fetched ({self.archive.counts()['errors']} errors; see pages.error)"
         return self.archive.finish(status, pages_fetched=self.pages_fetched, error=error)
 
 

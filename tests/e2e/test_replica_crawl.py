@@ -179,3 +179,15 @@ def test_max_articles_and_refresh(sqlite_url: str, tmp_path: Path, replicas: Rep
     assert len(article_requests) == 2  # fetched again on request, and still one document per URL
     assert len(export(sqlite_url, home)) == 2
     assert load_sites()["baolangson_old"].base_url == "https://old.baolangson.vn"  # --base-url changed nothing declared
+
+
+def test_unreachable_site_fails_the_run_and_records_why(sqlite_url: str, tmp_path: Path) -> None:
+    home = tmp_path / "home"
+    newsharvest(sqlite_url, home, "init")
+    result = newsharvest(sqlite_url, home, "crawl", "sonoivu", "--base-url", "http://127.0.0.1:9")  # nothing listens there
+    assert result.returncode == 1, result.stdout + result.stderr
+    assert "failed" in result.stdout and "no page could be fetched" in result.stdout
+    runs = json.loads(newsharvest(sqlite_url, home, "runs", "--json").stdout.splitlines()[0])
+    assert runs["status"] == "failed" and runs["errors"] >= 1 and runs["finished_at"]
+    with session_factory(sqlite_url)() as session:
+        assert {p.kind for p in session.scalars(select(Page))} >= {"feed", "listing"}
