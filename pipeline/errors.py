@@ -7,7 +7,6 @@ run id) to be recorded against the page or the run where it happened::
     ├── ConfigError              settings or environment that cannot be used
     │   └── SiteConfigError      a site file that does not validate (names file, site and key)
     ├── PageError                one fetched page could not become a document (recorded on the page)
-    │   ├── FetchError           HTTP error status, timeout, DNS or connection failure
     │   ├── ContentError         not HTML, too large, undecodable
     │   └── ExtractionError      the extractor failed, found no article, or ran past its time limit
     │       └── NotArticleError  a home, listing, search or contact page: never a document
@@ -22,7 +21,7 @@ from __future__ import annotations
 from storage.errors import SchemaError, StorageError
 
 __all__ = [
-    "ConfigError", "ContentError", "ExtractionError", "FetchError", "NewsHarvestError",
+    "ConfigError", "ContentError", "ExtractionError", "NewsHarvestError",
     "NotArticleError", "PageError", "SchemaError", "SeedError", "SiteConfigError", "StorageError",
 ]  # fmt: skip
 
@@ -50,10 +49,6 @@ class PageError(NewsHarvestError):
     def __init__(self, message: str, *, url: str = "") -> None:
         super().__init__(message)
         self.url = url
-
-
-class FetchError(PageError):
-    """The page could not be fetched (HTTP error status, timeout, connection failure)."""
 
 
 class ContentError(PageError):

@@ -7,6 +7,7 @@ regression (a byline rule eating prose, a non-article check rejecting articles) 
 from __future__ import annotations
 
 import importlib.util
+import os
 import sys
 from pathlib import Path
 from types import ModuleType
@@ -39,7 +40,10 @@ def test_metric_sanity() -> None:
 def test_extraction_f1_floor() -> None:
     bench = _bench()
     if not (bench.DEFAULT_DATA / "ground-truth.json").is_file():
-        pytest.skip("benchmark data not present")
+        # CI always has ../shared beside the clone: there the gate must run, never skip.
+        if os.environ.get("CI"):
+            pytest.fail(f"benchmark data missing at {bench.DEFAULT_DATA}")
+        pytest.skip(f"benchmark data not present at {bench.DEFAULT_DATA} (../shared is not beside this checkout)")
     pages = bench.load_pages(bench.DEFAULT_DATA, SUBSET)
     scores, _ = bench.evaluate(pages, bench.run_ours, workers=1)
     precision, recall, f1, _ = bench._summary(scores)
