@@ -19,6 +19,9 @@ T = TypeVar("T")
 ARCHIVE_KEY = "NEWSHARVEST_ARCHIVE"
 REFRESH_KEY = "NEWSHARVEST_REFRESH"
 PROGRESS_KEY = "NEWSHARVEST_ON_PROGRESS"
+# Settings keys of the backoff between retries (crawler.retry): first wait in seconds, and its cap.
+BACKOFF_BASE_KEY = "NEWSHARVEST_RETRY_BACKOFF"
+BACKOFF_MAX_KEY = "NEWSHARVEST_RETRY_BACKOFF_MAX"
 # The HTTP statuses worth a retry: server trouble, gateway timeouts, rate limiting.
 RETRY_CODES = [500, 502, 503, 504, 522, 524, 408, 429]
 
@@ -83,6 +86,9 @@ LOG_LEVEL = "INFO"
 DOWNLOADER_MIDDLEWARES = {
     # After RobotsTxtMiddleware (100): a known URL is skipped before anything is downloaded for it.
     "crawler.middlewares.SeenUrlMiddleware": 120,
+    # Scrapy's retries, with exponential backoff between attempts.
+    "scrapy.downloadermiddlewares.retry.RetryMiddleware": None,
+    "crawler.retry.BackoffRetryMiddleware": 550,
 }
 EXTENSIONS = {
     "scrapy.extensions.throttle.AutoThrottle": None,
@@ -115,6 +121,7 @@ def scrapy_settings(
         "RETRY_ENABLED": settings.retry_times > 0,
         "RETRY_TIMES": settings.retry_times,
         "RETRY_HTTP_CODES": list(RETRY_CODES),
+        BACKOFF_BASE_KEY: settings.retry_backoff,
         "COOKIES_ENABLED": False,
         "TELNETCONSOLE_ENABLED": False,
         "HTTPCACHE_ENABLED": False,

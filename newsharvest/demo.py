@@ -36,6 +36,7 @@ def _demo_settings(settings: Settings) -> Settings:
         download_delay=0.05,
         download_timeout=3.0,
         retry_times=1,
+        retry_backoff=0.2,
     )
 
 

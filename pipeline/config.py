@@ -10,7 +10,7 @@ Public environment variables (a contract with operators' scripts):
 - ``NEWSHARVEST_HOME``: the data folder holding the default SQLite archive (default: ``$XDG_DATA_HOME/newsharvest``,
   i.e. ``~/.local/share/newsharvest``).
 - ``NEWSHARVEST_DOWNLOAD_DELAY``, ``NEWSHARVEST_DOWNLOAD_TIMEOUT``, ``NEWSHARVEST_EXTRACT_TIMEOUT``,
-  ``NEWSHARVEST_MAX_PAGE_BYTES``, ``NEWSHARVEST_CONCURRENCY``, ``NEWSHARVEST_RETRY_TIMES``,
+  ``NEWSHARVEST_MAX_PAGE_BYTES``, ``NEWSHARVEST_CONCURRENCY``, ``NEWSHARVEST_RETRY_TIMES``, ``NEWSHARVEST_RETRY_BACKOFF``,
   ``NEWSHARVEST_USER_AGENT``: crawl tuning, see the defaults below.
 """
 
@@ -59,6 +59,8 @@ class Settings:
     home: Path = Path("~/.local/share/newsharvest")
     # Pages larger than this are recorded as errors, never parsed (bytes).
     max_page_bytes: int = 8 * 1024 * 1024
+    # Wait before the first retry of a failed request (seconds); it doubles for each further retry, up to 60 s.
+    retry_backoff: float = 1.0
     # How often a failed request (5xx, timeout, connection error) is retried, with backoff.
     retry_times: int = 2
     # Extra site files merged over the shipped ones, in order.

@@ -205,3 +205,14 @@ def test_crawl_delay_applies_without_autothrottle():
         signals.robots_parsed, robotparser=robots(crawler, "User-agent: *\nCrawl-delay: 3\n"), request=Request(ARTICLE)
     )
     assert crawler.engine.downloader._get_slot(Request(ARTICLE))[1].delay == 3.0
+
+
+def test_retries_back_off_exponentially_and_replace_scrapys_middleware():
+    from crawler.retry import backoff_delay
+
+    assert [backoff_delay(n, 1.0, 60.0) for n in (1, 2, 3, 4)] == [1.0, 2.0, 4.0, 8.0]
+    assert backoff_delay(10, 1.0, 60.0) == 60.0 and backoff_delay(1, 0.0, 60.0) == 0.0
+    built = scrapy_settings(Settings(retry_backoff=0.5, retry_times=3), archive=None)
+    assert built["DOWNLOADER_MIDDLEWARES"]["scrapy.downloadermiddlewares.retry.RetryMiddleware"] is None
+    assert "crawler.retry.BackoffRetryMiddleware" in built["DOWNLOADER_MIDDLEWARES"]
+    assert built["NEWSHARVEST_RETRY_BACKOFF"] == 0.5 and built["RETRY_TIMES"] == 3

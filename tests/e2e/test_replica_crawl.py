@@ -48,7 +48,7 @@ def newsharvest(db_url: str, home: Path, *args: str) -> subprocess.CompletedProc
     """Run the command line as an operator would, with fast settings for a server on this machine."""
     env = {
         **os.environ, "NEWSHARVEST_DB": db_url, "NEWSHARVEST_HOME": str(home), "NEWSHARVEST_DOWNLOAD_DELAY": "0",
-        "NEWSHARVEST_DOWNLOAD_TIMEOUT": "2", "NEWSHARVEST_RETRY_TIMES": "1",
+        "NEWSHARVEST_DOWNLOAD_TIMEOUT": "2", "NEWSHARVEST_RETRY_TIMES": "1", "NEWSHARVEST_RETRY_BACKOFF": "0.2",
     }  # fmt: skip
     env.pop("NEWSHARVEST_SITES", None)
     return subprocess.run(
