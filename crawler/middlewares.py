@@ -5,9 +5,9 @@ from __future__ import annotations
 import logging
 from typing import TYPE_CHECKING, Protocol
 
-from scrapy.exceptions import IgnoreRequest, NotConfigured
+from scrapy.exceptions import IgnoreRequest
 
-from crawler.settings import REFRESH_KEY, archive_from
+from crawler.settings import REFRESH_KEY, required_archive
 
 if TYPE_CHECKING:
     from collections.abc import Iterable
@@ -48,11 +48,8 @@ class SeenUrlMiddleware:
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> SeenUrlMiddleware:
         """Build from the crawl's settings; switched off when no archive is configured."""
-        archive = archive_from(crawler.settings)
-        if archive is None:
-            raise NotConfigured("no archive (NEWSHARVEST_ARCHIVE) configured")
+        archive, site = required_archive(crawler.settings)
         refresh = crawler.settings.getbool(REFRESH_KEY)
-        site = getattr(getattr(archive, "site", None), "name", "")
         assert crawler.stats is not None
         return cls(archive, crawler.stats, refresh=refresh, site=site)
 

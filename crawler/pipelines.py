@@ -5,9 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any, Protocol
 
-from scrapy.exceptions import NotConfigured
-
-from crawler.settings import PROGRESS_KEY, archive_from
+from crawler.settings import PROGRESS_KEY, archive_from, required_archive
 from pipeline.page import FetchedPage
 
 if TYPE_CHECKING:
@@ -38,11 +36,8 @@ class ArchivePipeline:
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> ArchivePipeline:
         """Build from the crawl's settings; switched off when no archive is configured."""
-        archive = archive_from(crawler.settings)
-        if archive is None:
-            raise NotConfigured("no archive (NEWSHARVEST_ARCHIVE) configured")
+        archive, site = required_archive(crawler.settings)
         progress = archive_from(crawler.settings, key=PROGRESS_KEY)
-        site = getattr(getattr(archive, "site", None), "name", "")
         return cls(archive, site=site, on_progress=progress)
 
     def process_item(self, item: Any) -> Any:

@@ -48,6 +48,16 @@ def archive_from(settings: Any, *, key: str = ARCHIVE_KEY) -> Any | None:
     return value.value if isinstance(value, Shared) else value
 
 
+def required_archive(settings: Any) -> tuple[Any, str]:
+    """The run's archive and its site name; ``NotConfigured`` switches a component off when there is none."""
+    from scrapy.exceptions import NotConfigured
+
+    archive = archive_from(settings)
+    if archive is None:
+        raise NotConfigured(f"no archive ({ARCHIVE_KEY}) configured")
+    return archive, getattr(getattr(archive, "site", None), "name", "")
+
+
 _DEFAULTS = Settings()
 
 BOT_NAME = "newsharvest"
