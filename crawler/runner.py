@@ -17,6 +17,7 @@ from scrapy.crawler import Crawler, CrawlerProcess
 from crawler.settings import scrapy_settings
 from crawler.spiders.news import NewsSpider
 from pipeline.archive import Archive, RunSummary, open_run
+from pipeline.clusters import NearDuplicateIndex
 from pipeline.config import Settings
 from pipeline.sites import Site
 from storage.db import create_engine_for, session_factory
@@ -96,6 +97,7 @@ def run_crawls(
     engine = create_engine_for(settings.database_url)
     require_current(engine)
     sessions = session_factory(engine)
+    NearDuplicateIndex(settings.near_dup_params).ensure(sessions)
     logging.getLogger("scrapy").setLevel(log_level.upper())
     # The CLI owns logging output: Scrapy adds no root handler of its own.
     base = {**scrapy_settings(settings, archive=None, log_level=log_level), "LOG_INSTALL_ROOT_HANDLER": False}

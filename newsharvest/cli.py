@@ -18,6 +18,7 @@ import click
 from sqlalchemy import Engine, select
 from sqlalchemy.orm import Session, sessionmaker
 
+from pipeline.clusters import NearDuplicateIndex
 from pipeline.config import Settings
 from pipeline.errors import ConfigError, NewsHarvestError, SchemaError
 from pipeline.sites import Site, load_sites
@@ -125,6 +126,12 @@ def init(app: Context) -> None:
     after = head_revision()
     where = app.engine.url.render_as_string(hide_password=True)
     click.echo(f"archive {where}: schema {after}" + ("" if before == after else f" (was {before or 'empty'})"))
+    report = NearDuplicateIndex(app.settings.near_dup_params).ensure(app.sessions())
+    if report.signed or report.rekeyed:
+        click.echo(
+            f"near-duplicate index: {report.signed} documents signed ({report.linked} near-duplicates linked), "
+            f"{report.rekeyed} re-keyed"
+        )
 
 
 @main.command()
@@ -160,7 +167,8 @@ def crawl(
     for summary in summaries:
         click.echo(
             f"{summary.site}: run {summary.run_id} {summary.status} — {summary.pages_fetched} pages fetched, "
-            f"{summary.new_documents} new documents, {summary.duplicates} duplicates, {summary.errors} errors, "
+            f"{summary.new_documents} new documents ({summary.near_duplicates} near-duplicates), "
+            f"{summary.duplicates} duplicates, {summary.errors} errors, "
             f"{summary.skipped_known} already archived" + (f" ({summary.error})" if summary.error else "")
         )
     if any(s.status != "succeeded" for s in summaries):
@@ -193,9 +201,11 @@ def seed(app: Context, paths: tuple[Path, ...]) -> None:
     from pipeline.seed_import import import_seeds
 
     drop_lines = [pattern for site in app.sites().values() for pattern in site.drop_lines]
-    results = import_seeds(app.sessions(), paths, drop_lines)
+    results = import_seeds(app.sessions(), paths, drop_lines, NearDuplicateIndex(app.settings.near_dup_params))
     for result in results:
         detail = f"document {result.document_id}" if result.document_id else result.message
+        if result.duplicate_of:
+            detail += f", near-duplicate of document {result.duplicate_of}"
         click.echo(f"{result.ref}: {result.status} ({detail})")
     if any(r.status == "error" for r in results):
         sys.exit(EXIT_FAILED)
@@ -247,6 +257,7 @@ def runs(app: Context, as_json: bool, limit: int) -> None:
         "finished_at",
         "pages_fetched",
         "new_documents",
+        "near_duplicates",
         "duplicates",
         "errors",
         "skipped_known",
@@ -267,7 +278,8 @@ def runs(app: Context, as_json: bool, limit: int) -> None:
         else:
             click.echo(
                 f"{record['id']:>5} {site:<16} {record['trigger']:<9} {record['status']:<11} {record['started_at'][:19]}  "
-                f"pages={record['pages_fetched']} new={record['new_documents']} dup={record['duplicates']} "
+                f"pages={record['pages_fetched']} new={record['new_documents']} near={record['near_duplicates']} "
+                f"dup={record['duplicates']} "
                 f"errors={record['errors']} skipped={record['skipped_known']}"
             )
 
@@ -289,6 +301,79 @@ def sites(app: Context, as_json: bool) -> None:
         else:
             schedule = ", ".join(f"{k} {v}" for k, v in (site.schedule or {}).items()) or "no schedule"
             click.echo(f"{site.name:<16} {site.base_url:<40} {schedule:<14} {site.title}")
+
+
+@main.command()
+@common_options
+@click.option("--site", "site_name", metavar="SITE", help="Only clusters with a document on SITE.")
+@click.option("--json", "as_json", is_flag=True, help="One JSON object per cluster.")
+@pass_context
+def duplicates(app: Context, site_name: str | None, as_json: bool) -> None:
+    """Near-duplicate clusters: each story's documents with their similarity and sites."""
+    from pipeline.cluster_report import clusters
+
+    with app.sessions()() as session:
+        found = clusters(session, site=site_name)
+    for cluster in found:
+        if as_json:
+            click.echo(json.dumps(cluster.as_json(), ensure_ascii=False))
+            continue
+        click.echo(f"cluster {cluster.root_id}: {len(cluster.members)} documents on {', '.join(cluster.sites)}")
+        for member in cluster.members:
+            score = "root" if member.is_root else f"{member.similarity:.2f}" if member.similarity is not None else "?"
+            where = member.urls[0] if member.urls else f"seed {member.origin_ref}"
+            more = f" (+{len(member.urls) - 1} URLs)" if len(member.urls) > 1 else ""
+            click.echo(f"  {member.document_id:>6} {score:>5}  {member.site or 'seed':<16} {where}{more}")
+            click.echo(f"         {member.title[:100]}")
+    if not as_json:
+        click.echo(f"{len(found)} clusters", err=True)
+
+
+@main.command()
+@common_options
+@click.option("--site", "site_name", metavar="SITE", help="Only documents and pages of SITE.")
+@click.option(
+    "--since",
+    type=click.DateTime(formats=["%Y-%m-%d", "%Y-%m-%dT%H:%M:%S", "%Y-%m-%dT%H:%M:%S%z"]),
+    help="Only documents first seen (failed pages fetched) on or after DATE (UTC unless an offset is given).",
+)
+@click.option("--json", "as_json", is_flag=True, help="One JSON object per document or page that changed or failed.")
+@pass_context
+def reextract(app: Context, site_name: str | None, since: datetime | None, as_json: bool) -> None:
+    """Extract, normalise and deduplicate again from stored raw HTML (no fetching); report what changed."""
+    from datetime import UTC
+
+    from pipeline.reextract import ReextractItem
+    from pipeline.reextract import reextract as run_reextract
+    from pipeline.worker import ExtractionWorker
+
+    if since is not None and since.tzinfo is None:
+        since = since.replace(tzinfo=UTC)
+    declared = app.sites()
+    if site_name is not None and site_name not in declared:
+        raise ConfigError(f"unknown site {site_name!r}; declared: {', '.join(sorted(declared))}")
+
+    def show(item: ReextractItem) -> None:
+        if item.result == "unchanged":
+            return
+        if as_json:
+            click.echo(json.dumps(item.as_json(), ensure_ascii=False))
+            return
+        detail = ", ".join(item.changed) or item.error or ""
+        link = "" if item.duplicate_of_before == item.duplicate_of_after else (
+            f" duplicate_of {item.duplicate_of_before} -> {item.duplicate_of_after}"
+        )
+        click.echo(f"{item.result:<14} {item.url}  document {item.document_id}: {detail}{link}")
+
+    with ExtractionWorker(app.settings.extract_timeout) as worker:
+        report = run_reextract(
+            app.sessions(), declared, extractor=worker.extract, index=NearDuplicateIndex(app.settings.near_dup_params),
+            site=site_name, since=since, on_item=show,
+        )  # fmt: skip
+    counts = ", ".join(f"{n} {result}" for result, n in sorted(report.counts.items())) or "nothing to re-extract"
+    click.echo(f"re-extracted {len(report.items)}: {counts}; {report.relinked} re-linked", err=True)
+    if report.counts.get("error"):
+        sys.exit(EXIT_FAILED)
 
 
 @main.command()

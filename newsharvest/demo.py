@@ -62,8 +62,9 @@ def run_demo(settings: Settings, *, keep_serving: bool = False, echo: Callable[[
             echo(f"replica {name}: {url}")
         for summary in run_crawls(settings, sites, trigger="manual"):
             echo(
-                f"crawl {summary.site}: {summary.status}, {summary.pages_fetched} pages fetched, {summary.new_documents} new, "
-                f"{summary.duplicates} duplicates, {summary.errors} errors, {summary.skipped_known} already archived"
+                f"crawl {summary.site}: {summary.status}, {summary.pages_fetched} pages fetched, {summary.new_documents} new "
+                f"({summary.near_duplicates} near-duplicates), {summary.duplicates} duplicates, {summary.errors} errors, "
+                f"{summary.skipped_known} already archived"
             )
         _report(sessions, echo)
         if keep_serving:

@@ -28,7 +28,8 @@ class ProgressPrinter:
 
     def _draw(self) -> None:
         parts = [
-            f"{site}: {c.get('pages', 0)} pages, {c.get('new', 0)} new, {c.get('duplicates', 0)} dup, {c.get('errors', 0)} err"
+            f"{site}: {c.get('pages', 0)} pages, {c.get('new', 0)} new ({c.get('near_duplicates', 0)} near), "
+            f"{c.get('duplicates', 0)} dup, {c.get('errors', 0)} err"
             for site, c in self._state.items()
         ]
         self.stream.write("\r\x1b[K" + " | ".join(parts)[:200])

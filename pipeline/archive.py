@@ -17,6 +17,7 @@ from datetime import datetime
 from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 
+from pipeline.clusters import NearDuplicateIndex
 from pipeline.config import Settings
 from pipeline.ingest import IngestOutcome, ingest_page
 from pipeline.page import FetchedPage
@@ -33,6 +34,7 @@ WRITE_ATTEMPTS = 4
 RUN_STATUSES = ("running", "succeeded", "failed", "interrupted")
 _COUNTER_OF_OUTCOME = {
     "new": "new",
+    "near_duplicate": "near_duplicates",
     "duplicate": "duplicates",
     "same_url": "refetched",
     "not_article": "not_article",
@@ -48,7 +50,8 @@ class RunSummary:
     site: str
     status: str
     pages_fetched: int
-    new_documents: int
+    new_documents: int  # documents created, near-duplicates included
+    near_duplicates: int  # of those, linked to an earlier document of the same story
     duplicates: int
     errors: int
     skipped_known: int
@@ -85,6 +88,7 @@ class Archive:
         self._sessions = session_factory
         self._settings = settings
         self._worker = ExtractionWorker(settings.extract_timeout)
+        self._index = NearDuplicateIndex(settings.near_dup_params)
         self._counts: Counter[str] = Counter()
 
     def known_urls(self, urls: Iterable[str]) -> set[str]:
@@ -101,12 +105,14 @@ class Archive:
         outcome = self._write(
             lambda session: ingest_page(
                 session, page, self.site, site_id=self.site_id, run_id=self.run_id,
-                extractor=self._worker.extract, max_bytes=self._settings.max_page_bytes,
+                extractor=self._worker.extract, max_bytes=self._settings.max_page_bytes, index=self._index,
             ),
             page.url,
         )  # fmt: skip
         self._counts["pages"] += 1
         self._counts[_COUNTER_OF_OUTCOME[outcome.kind]] += 1
+        if outcome.kind == "near_duplicate":
+            self._counts["new"] += 1
         extra = {"site": self.site.name, "run_id": self.run_id}
         if outcome.kind == "error":
             log.warning("page %s: %s", page.url, outcome.error, extra=extra)
@@ -131,8 +137,9 @@ class Archive:
         self._counts["skipped"] += n
 
     def counts(self) -> dict[str, int]:
-        """Counts so far: pages, new, duplicates, refetched, not_article, errors, skipped."""
-        keys = ("pages", "new", "duplicates", "refetched", "not_article", "errors", "skipped")
+        """Counts so far: pages, new (near-duplicates included), near_duplicates, duplicates, refetched, not_article,
+        errors, skipped."""
+        keys = ("pages", "new", "near_duplicates", "duplicates", "refetched", "not_article", "errors", "skipped")
         return {key: self._counts[key] for key in keys}
 
     def finish(self, status: str, *, pages_fetched: int, error: str | None = None) -> RunSummary:
@@ -142,7 +149,8 @@ class Archive:
         self._worker.close()
         fields = {
             "status": status, "pages_fetched": pages_fetched, "new_documents": self._counts["new"],
-            "duplicates": self._counts["duplicates"], "errors": self._counts["errors"],
+            "near_duplicates": self._counts["near_duplicates"], "duplicates": self._counts["duplicates"],
+            "errors": self._counts["errors"],
             "skipped_known": self._counts["skipped"], "error": error,
         }  # fmt: skip
         with self._sessions.begin() as session:
@@ -152,7 +160,8 @@ class Archive:
             finished_at = run.finished_at
         return RunSummary(
             run_id=self.run_id, site=self.site.name, status=status, pages_fetched=pages_fetched,
-            new_documents=self._counts["new"], duplicates=self._counts["duplicates"], errors=self._counts["errors"],
+            new_documents=self._counts["new"], near_duplicates=self._counts["near_duplicates"],
+            duplicates=self._counts["duplicates"], errors=self._counts["errors"],
             skipped_known=self._counts["skipped"], started_at=self.started_at, finished_at=finished_at, error=error,
         )  # fmt: skip
 

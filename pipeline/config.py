@@ -12,6 +12,8 @@ Public environment variables (a contract with operators' scripts):
 - ``NEWSHARVEST_DOWNLOAD_DELAY``, ``NEWSHARVEST_DOWNLOAD_TIMEOUT``, ``NEWSHARVEST_EXTRACT_TIMEOUT``,
   ``NEWSHARVEST_MAX_PAGE_BYTES``, ``NEWSHARVEST_CONCURRENCY``, ``NEWSHARVEST_RETRY_TIMES``, ``NEWSHARVEST_RETRY_BACKOFF``,
   ``NEWSHARVEST_USER_AGENT``: crawl tuning, see the defaults below.
+- ``NEWSHARVEST_NEAR_DUP_LSH_THRESHOLD``, ``NEWSHARVEST_NEAR_DUP_MIN_JACCARD``, ``NEWSHARVEST_NEAR_DUP_MIN_CONTAINMENT``,
+  ``NEWSHARVEST_NEAR_DUP_MIN_SHINGLES``: near-duplicate thresholds (measured defaults in ``pipeline.neardup``).
 """
 
 from __future__ import annotations
@@ -21,9 +23,12 @@ import os
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from pipeline.errors import ConfigError
+
+if TYPE_CHECKING:
+    from pipeline.neardup import NearDupParams
 
 __all__ = ["Settings", "default_home"]
 
@@ -59,6 +64,12 @@ class Settings:
     home: Path = Path("~/.local/share/newsharvest")
     # Pages larger than this are recorded as errors, never parsed (bytes).
     max_page_bytes: int = 8 * 1024 * 1024
+    # Near-duplicates; 0 / -1 mean "the measured default of pipeline.neardup.NearDupParams". Changing the LSH threshold
+    # re-cuts the stored band keys from the stored signatures at the next start (no raw text is re-read).
+    near_dup_lsh_threshold: float = 0.0
+    near_dup_min_containment: float = 0.0
+    near_dup_min_jaccard: float = 0.0
+    near_dup_min_shingles: int = -1
     # Wait before the first retry of a failed request (seconds); it doubles for each further retry, up to 60 s.
     retry_backoff: float = 1.0
     # How often a failed request (5xx, timeout, connection error) is retried, with backoff.
@@ -72,6 +83,24 @@ class Settings:
     def database_url(self) -> str:
         """The archive's SQLAlchemy URL, falling back to ``home/archive.db``."""
         return self.db_url or f"sqlite:///{(self.home / 'archive.db').expanduser()}"
+
+    @property
+    def near_dup_params(self) -> NearDupParams:
+        """The near-duplicate parameters: the measured defaults, with any threshold set here replacing its default."""
+        from pipeline.neardup import NearDupParams
+
+        given = {
+            "lsh_threshold": self.near_dup_lsh_threshold,
+            "min_containment": self.near_dup_min_containment,
+            "min_jaccard": self.near_dup_min_jaccard,
+        }
+        chosen: dict[str, Any] = {key: value for key, value in given.items() if value > 0}
+        if self.near_dup_min_shingles >= 0:
+            chosen["min_shingles"] = self.near_dup_min_shingles
+        for key in ("lsh_threshold", "min_containment", "min_jaccard"):
+            if key in chosen and not 0 < chosen[key] <= 1:
+                raise ConfigError(f"{_env_name('near_dup_' + key)} must be between 0 and 1, not {chosen[key]}")
+        return dataclasses.replace(NearDupParams(), **chosen)
 
     @classmethod
     def load(cls, overrides: Mapping[str, Any] | None = None, environ: Mapping[str, str] | None = None) -> Settings:

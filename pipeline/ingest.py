@@ -14,6 +14,7 @@ from datetime import datetime
 from sqlalchemy.orm import Session
 
 from pipeline import dedup
+from pipeline.clusters import NearDuplicateIndex
 from pipeline.decode import decode_html
 from pipeline.document import Extraction, PageHints
 from pipeline.errors import NotArticleError, PageError
@@ -31,7 +32,11 @@ Extractor = Callable[[str, str, Site, PageHints | None], Extraction]
 
 @dataclass(frozen=True)
 class IngestOutcome:
-    """What became of one page: ``new``, ``duplicate``, ``same_url``, ``not_article`` or ``error``."""
+    """What became of one page: ``new``, ``near_duplicate``, ``duplicate``, ``same_url``, ``not_article`` or ``error``.
+
+    ``near_duplicate`` is a new document too, stored with ``duplicate_of`` set; ``duplicate`` and ``same_url`` add the
+    page's URL to an existing document.
+    """
 
     kind: str
     url: str
@@ -56,8 +61,13 @@ def store_extraction(
     seen_at: datetime,
     origin: str,
     origin_ref: str,
+    index: NearDuplicateIndex,
 ) -> tuple[str, Document]:
-    """Store an extraction as a new document or attach its URLs to the one it duplicates; returns (kind, document)."""
+    """Store an extraction as a new document or attach its URLs to the one it duplicates; returns (kind, document).
+
+    Every way into the archive (crawled pages, seed files, re-extraction of new pages) comes through here, so every
+    new document gets the same exact and near-duplicate checks and is indexed for the ones after it.
+    """
     digest = content_hash(extraction.text)
     decision = dedup.decide(session, canonical_urls, digest) if canonical_urls else dedup.New()
     if isinstance(decision, dedup.New):
@@ -76,7 +86,9 @@ def store_extraction(
             content_hash=digest,
             first_seen_at=seen_at,
         )
-        kind = "new"
+        fp = index.fingerprint(extraction.text)
+        kind = "near_duplicate" if index.link(session, document, fp) is not None else "new"
+        index.add(session, document.id, fp)
     else:
         found = session.get(Document, decision.document_id)
         assert found is not None
@@ -89,7 +101,8 @@ def store_extraction(
 
 
 def ingest_page(
-    session: Session, page: FetchedPage, site: Site, *, site_id: int, run_id: int | None, extractor: Extractor, max_bytes: int
+    session: Session, page: FetchedPage, site: Site, *, site_id: int, run_id: int | None, extractor: Extractor, max_bytes: int,
+    index: NearDuplicateIndex,
 ) -> IngestOutcome:
     """Record ``page`` and, when it is an article, its document; the caller commits."""
     canonical = canonicalize_url(page.url)
@@ -115,7 +128,7 @@ def ingest_page(
         return IngestOutcome("error", page.url, error=message)
     kind, document = store_extraction(
         session, extraction, site_id=site_id, canonical_urls=canonical_urls, seen_at=page.fetched_at,
-        origin="crawl", origin_ref=canonical,
+        origin="crawl", origin_ref=canonical, index=index,
     )  # fmt: skip
     repository.add_page(session, **record, body=page.body, outcome=kind, document_id=document.id)
     return IngestOutcome(kind, page.url, document_id=document.id)

@@ -1,8 +1,10 @@
 """``newsharvest seed``: plain-text seed documents into the archive, idempotently.
 
 A seed file's name without extension is its ``origin_ref``; importing the same file again changes nothing. Seeds go
-through the same duplicate check as crawled pages: a crawled copy stored before its seed is marked
-``duplicate_of`` the seed, and a crawled copy found later attaches its URL to the seed document.
+through the same duplicate check as crawled pages (``store_extraction``): a seed is always its own document and
+becomes the root of its story's cluster, so crawled copies stored before it (exact or near) are re-pointed at it, a
+crawled copy found later with the seed's exact text attaches its URL to the seed document, and a near copy links to
+it. Seed files that are near-duplicates of each other link like any other documents.
 """
 
 from __future__ import annotations
@@ -12,28 +14,29 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
-from sqlalchemy import update
 from sqlalchemy.orm import Session, sessionmaker
 
+from pipeline.clusters import NearDuplicateIndex
 from pipeline.document import Extraction
 from pipeline.errors import SeedError
 from pipeline.ingest import store_extraction
 from pipeline.seeds import parse_seed
 from storage import repository
-from storage.models import Document, utcnow
+from storage.models import utcnow
 
 __all__ = ["SeedResult", "import_seeds", "seed_files"]
 
 
 @dataclass(frozen=True)
 class SeedResult:
-    """What importing one seed file did: ``imported``, ``unchanged`` or ``error``."""
+    """What importing one seed file did: ``imported``, ``unchanged`` or ``error``; ``duplicate_of`` the cluster root."""
 
     path: Path
     ref: str
     status: str
     document_id: int | None = None
     message: str = ""
+    duplicate_of: int | None = None
 
 
 def seed_files(paths: Iterable[Path]) -> Iterator[Path]:
@@ -54,7 +57,7 @@ def _read(path: Path) -> str:
         raise SeedError(f"{path}: not UTF-8 text ({exc.reason} at byte {exc.start})") from exc
 
 
-def _import_one(session: Session, path: Path, drop_lines: tuple[re.Pattern[str], ...]) -> SeedResult:
+def _import_one(session: Session, path: Path, drop_lines: tuple[re.Pattern[str], ...], index: NearDuplicateIndex) -> SeedResult:
     ref = path.stem
     existing = repository.seed_document(session, ref)
     if existing is not None:
@@ -66,34 +69,26 @@ def _import_one(session: Session, path: Path, drop_lines: tuple[re.Pattern[str],
         title=seed.title, text=seed.text, published_at=seed.published_at, authors=seed.authors, lang=seed.lang, date_source="seed"
     )
     _kind, document = store_extraction(
-        session, extraction, site_id=None, canonical_urls=[], seen_at=utcnow(), origin="seed", origin_ref=ref
+        session, extraction, site_id=None, canonical_urls=[], seen_at=utcnow(), origin="seed", origin_ref=ref, index=index
     )
-    earlier_seed = next(
-        (d for d in repository.documents_by_hash(session, document.content_hash) if d.origin == "seed" and d.id != document.id),
-        None,
-    )
-    if earlier_seed is not None:
-        document.duplicate_of, document.duplicate_score = earlier_seed.id, 1.0
-    else:
-        # Crawled copies archived before their seed now point at it.
-        session.execute(
-            update(Document)
-            .where(Document.content_hash == document.content_hash, Document.origin == "crawl", Document.duplicate_of.is_(None))
-            .values(duplicate_of=document.id, duplicate_score=1.0)
-        )
-    return SeedResult(path, ref, "imported", document.id)
+    return SeedResult(path, ref, "imported", document.id, duplicate_of=document.duplicate_of)
 
 
 def import_seeds(
-    session_factory: sessionmaker[Session], paths: Iterable[Path], drop_lines: Iterable[re.Pattern[str]] = ()
+    session_factory: sessionmaker[Session],
+    paths: Iterable[Path],
+    drop_lines: Iterable[re.Pattern[str]] = (),
+    index: NearDuplicateIndex | None = None,
 ) -> list[SeedResult]:
     """Import every seed file under ``paths``, one transaction per file; a bad file is reported, not fatal."""
     patterns = tuple(drop_lines)
+    index = index or NearDuplicateIndex()
+    index.ensure(session_factory)
     results = []
     for path in seed_files(paths):
         try:
             with session_factory.begin() as session:
-                results.append(_import_one(session, path, patterns))
+                results.append(_import_one(session, path, patterns, index))
         except SeedError as exc:
             results.append(SeedResult(path, path.stem, "error", message=str(exc)))
     return results

@@ -12,6 +12,7 @@ from typing import Any, ClassVar
 
 from sqlalchemy import (
     JSON,
+    BigInteger,
     DateTime,
     Float,
     ForeignKey,
@@ -27,7 +28,18 @@ from sqlalchemy import (
 from sqlalchemy.engine import Dialect
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
-__all__ = ["Base", "CrawlRun", "Document", "DocumentUrl", "Page", "SiteRecord", "UTCDateTime", "utcnow"]
+__all__ = [
+    "Base",
+    "CrawlRun",
+    "Document",
+    "DocumentSignature",
+    "DocumentUrl",
+    "LshKey",
+    "Page",
+    "SiteRecord",
+    "UTCDateTime",
+    "utcnow",
+]
 
 NAMING_CONVENTION = {
     "ix": "ix_%(table_name)s_%(column_0_N_name)s",
@@ -98,7 +110,8 @@ class CrawlRun(Base):
     started_at: Mapped[datetime] = mapped_column(default=utcnow)
     finished_at: Mapped[datetime | None]
     pages_fetched: Mapped[int] = mapped_column(Integer, default=0)
-    new_documents: Mapped[int] = mapped_column(Integer, default=0)
+    new_documents: Mapped[int] = mapped_column(Integer, default=0)  # near-duplicates included
+    near_duplicates: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     duplicates: Mapped[int] = mapped_column(Integer, default=0)
     errors: Mapped[int] = mapped_column(Integer, default=0)
     skipped_known: Mapped[int] = mapped_column(Integer, default=0)
@@ -168,3 +181,26 @@ class Page(Base):
     outcome: Mapped[str] = mapped_column(String(20))  # new | duplicate | same_url | not_article | error
     error: Mapped[str | None] = mapped_column(Text)
     document_id: Mapped[int | None] = mapped_column(ForeignKey("documents.id"), index=True)
+
+
+class DocumentSignature(Base):
+    """A document's near-duplicate fingerprint: its MinHash signature, so the index never re-reads raw text."""
+
+    __tablename__ = "document_signatures"
+
+    document_id: Mapped[int] = mapped_column(ForeignKey("documents.id"), primary_key=True)
+    scheme: Mapped[str] = mapped_column(String(80))  # shingle size, permutations, seed: signatures of one scheme compare
+    layout: Mapped[str] = mapped_column(String(100))  # the scheme plus the LSH band layout the document's keys were cut with
+    shingle_count: Mapped[int] = mapped_column(Integer)  # distinct shingles of the text
+    minhash: Mapped[bytes] = mapped_column(LargeBinary)  # num_perm little-endian uint32 values
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class LshKey(Base):
+    """One LSH band key of one document: documents sharing a key are near-duplicate candidates."""
+
+    __tablename__ = "lsh_keys"
+    __table_args__ = (Index("ix_lsh_keys_document_id", "document_id"),)
+
+    key: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
+    document_id: Mapped[int] = mapped_column(ForeignKey("documents.id"), primary_key=True, autoincrement=False)

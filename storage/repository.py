@@ -7,23 +7,27 @@ from collections.abc import Iterable, Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import select, update
+from sqlalchemy import delete, select, update
 from sqlalchemy.orm import Session
 
-from storage.models import CrawlRun, Document, DocumentUrl, Page, SiteRecord, utcnow
+from storage.models import CrawlRun, Document, DocumentSignature, DocumentUrl, LshKey, Page, SiteRecord, utcnow
 
 __all__ = [
     "add_document",
     "add_document_url",
     "add_page",
+    "cluster_members",
     "compress_html",
     "decompress_html",
     "document_by_url",
     "documents_by_hash",
+    "documents_sharing_keys",
     "ensure_site",
     "finish_run",
     "known_urls",
+    "save_signature",
     "seed_document",
+    "signatures_of",
     "site_names",
     "start_run",
     "urls_of",
@@ -147,3 +151,47 @@ def start_run(session: Session, site_id: int, trigger: str, options: dict[str, A
 def finish_run(session: Session, run_id: int, **fields: Any) -> None:
     """Close a run with its final status and counts."""
     session.execute(update(CrawlRun).where(CrawlRun.id == run_id).values(finished_at=utcnow(), **fields))
+
+
+def save_signature(
+    session: Session, document_id: int, *, scheme: str, layout: str, shingle_count: int, minhash: bytes, keys: Iterable[int]
+) -> None:
+    """Store (or replace) a document's near-duplicate signature and its LSH band keys."""
+    session.execute(delete(LshKey).where(LshKey.document_id == document_id))
+    existing = session.get(DocumentSignature, document_id)
+    if existing is None:
+        session.add(DocumentSignature(
+            document_id=document_id, scheme=scheme, layout=layout, shingle_count=shingle_count, minhash=minhash
+        ))  # fmt: skip
+    else:
+        existing.scheme, existing.layout, existing.shingle_count, existing.minhash = scheme, layout, shingle_count, minhash
+        existing.created_at = utcnow()
+    session.add_all(LshKey(key=key, document_id=document_id) for key in dict.fromkeys(keys))
+    session.flush()
+
+
+def documents_sharing_keys(session: Session, keys: Sequence[int], exclude: int | None = None) -> list[int]:
+    """Ids of the documents that share at least one LSH key with ``keys`` (candidates), except ``exclude``."""
+    found: set[int] = set()
+    for start in range(0, len(keys), _CHUNK):
+        query = select(LshKey.document_id).where(LshKey.key.in_(keys[start : start + _CHUNK])).distinct()
+        found.update(session.scalars(query))
+    if exclude is not None:
+        found.discard(exclude)
+    return sorted(found)
+
+
+def signatures_of(session: Session, document_ids: Sequence[int]) -> dict[int, DocumentSignature]:
+    """Document id → its stored signature, for those that have one."""
+    result: dict[int, DocumentSignature] = {}
+    for start in range(0, len(document_ids), _CHUNK):
+        chunk = document_ids[start : start + _CHUNK]
+        result.update((sig.document_id, sig) for sig in session.scalars(select(DocumentSignature).where(
+            DocumentSignature.document_id.in_(chunk)
+        )))  # fmt: skip
+    return result
+
+
+def cluster_members(session: Session, root_id: int) -> list[Document]:
+    """The documents marked ``duplicate_of`` this root, oldest first."""
+    return list(session.scalars(select(Document).where(Document.duplicate_of == root_id).order_by(Document.id)))

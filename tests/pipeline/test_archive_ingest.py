@@ -63,7 +63,7 @@ def test_every_outcome_is_recorded(archive) -> None:
     assert outcomes[0].document_id == outcomes[1].document_id == outcomes[2].document_id
     assert outcomes[3].error == "HTTP 404" and "timeout" in (outcomes[4].error or "")
     assert "not HTML" in (outcomes[5].error or "") and "exceeds" in (outcomes[6].error or "")
-    assert handle.counts() == {"pages": 8, "new": 1, "duplicates": 1, "refetched": 1, "not_article": 1, "errors": 4, "skipped": 0}
+    assert handle.counts() == {"pages": 8, "new": 1, "near_duplicates": 0, "duplicates": 1, "refetched": 1, "not_article": 1, "errors": 4, "skipped": 0}
 
     with sessions() as session:
         document = session.scalars(select(Document)).one()
