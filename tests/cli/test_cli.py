@@ -103,3 +103,55 @@ def test_db_and_sites_are_accepted_after_the_command_name(runner: CliRunner, tmp
     assert db_file.exists()
     both = runner.invoke(main, ["--sites", str(extra), "crawl", "late_paper", "--db", f"sqlite:///{tmp_path / 'none.db'}"])
     assert both.exit_code == EXIT_SCHEMA  # the site was found (file merged), then the empty archive was refused
+
+
+def test_duplicates_lists_clusters_with_similarity_and_sites(runner: CliRunner, tmp_path: Path, seeds_dir: Path) -> None:
+    db = f"sqlite:///{tmp_path / 'a.db'}"
+    runner.invoke(main, ["--db", db, "init"])
+    original = next(seeds_dir.glob("002_*.txt")).read_text(encoding="utf-8")
+    lines = original.split("\n")
+    longest = max(range(len(lines)), key=lambda i: len(lines[i]))
+    (tmp_path / "republished").mkdir()
+    (tmp_path / "republished" / "900_copy.txt").write_text("\n".join(lines[:longest] + lines[longest + 1 :]), encoding="utf-8")
+    assert runner.invoke(main, ["--db", db, "seed", str(seeds_dir)]).exit_code == 0
+    imported = runner.invoke(main, ["--db", db, "seed", str(tmp_path / "republished")])
+    assert "near-duplicate of document 3" in imported.output
+
+    result = runner.invoke(main, ["--db", db, "duplicates", "--json"])
+    assert result.exit_code == 0, result.output
+    [cluster] = [json.loads(line) for line in result.stdout.splitlines()]
+    assert (cluster["root"], cluster["size"], cluster["sites"]) == (3, 2, ["seed"])
+    root, member = cluster["members"]
+    assert root["root"] and root["similarity"] is None and root["origin_ref"].startswith("002_")
+    assert member["origin_ref"] == "900_copy" and 0.8 <= member["similarity"] < 1.0
+    text = runner.invoke(main, ["--db", db, "duplicates"])
+    assert "cluster 3: 2 documents on seed" in text.stdout and "1 clusters" in text.stderr
+    assert runner.invoke(main, ["--db", db, "duplicates", "--site", "sonoivu", "--json"]).stdout == ""
+
+
+def test_init_signs_an_archive_from_before_the_index(runner: CliRunner, tmp_path: Path, seeds_dir: Path) -> None:
+    from sqlalchemy import delete
+
+    from storage.db import create_engine_for, session_factory
+    from storage.models import DocumentSignature, LshKey
+
+    db = f"sqlite:///{tmp_path / 'a.db'}"
+    runner.invoke(main, ["--db", db, "init"])
+    runner.invoke(main, ["--db", db, "seed", str(seeds_dir)])
+    engine = create_engine_for(db)
+    with session_factory(engine).begin() as session:
+        session.execute(delete(LshKey))
+        session.execute(delete(DocumentSignature))
+    engine.dispose()
+    result = runner.invoke(main, ["--db", db, "init"])
+    assert "near-duplicate index: 5 documents signed (0 near-duplicates linked), 0 re-keyed" in result.output
+    assert "near-duplicate index" not in runner.invoke(main, ["--db", db, "init"]).output
+
+
+def test_reextract_of_an_archive_without_pages(runner: CliRunner, tmp_path: Path, seeds_dir: Path) -> None:
+    db = f"sqlite:///{tmp_path / 'a.db'}"
+    runner.invoke(main, ["--db", db, "init"])
+    runner.invoke(main, ["--db", db, "seed", str(seeds_dir)])
+    result = runner.invoke(main, ["--db", db, "reextract"])
+    assert result.exit_code == 0 and "nothing to re-extract" in result.stderr
+    assert runner.invoke(main, ["--db", db, "reextract", "--site", "nowhere"]).exit_code == EXIT_CONFIG
