@@ -1,7 +1,7 @@
 """``newsharvest export``: one record per document, as JSON Lines or CSV (a public format: fields only get added).
 
 Fields: id, site, origin, origin_ref, url, urls, title, published_at, authors, text, lang, content_hash,
-duplicate_of, first_seen_at. ``published_at`` is ISO 8601 with the offset the page gave (or the site's timezone);
+duplicate_of, first_seen_at, duplicate_score (added with near-duplicates: null for a cluster root or a lone document). ``published_at`` is ISO 8601 with the offset the page gave (or the site's timezone);
 ``first_seen_at`` is ISO 8601 UTC; ``url`` is the first URL the document was seen at (null for a seed never found
 online); ``authors`` and ``urls`` are lists (JSON-encoded strings in CSV).
 """
@@ -24,7 +24,7 @@ __all__ = ["EXPORT_FIELDS", "export_records", "write_csv", "write_jsonl"]
 
 EXPORT_FIELDS = (
     "id", "site", "origin", "origin_ref", "url", "urls", "title", "published_at", "authors", "text", "lang",
-    "content_hash", "duplicate_of", "first_seen_at",
+    "content_hash", "duplicate_of", "first_seen_at", "duplicate_score",
 )  # fmt: skip
 _BATCH = 500
 
@@ -62,7 +62,7 @@ def _records(session: Session, documents: list[Document], sites: dict[int, str])
             "url": urls[d.id][0] if urls[d.id] else None, "urls": urls[d.id], "title": d.title,
             "published_at": _local_iso(d.published_at, d.published_utc_offset), "authors": list(d.authors),
             "text": d.text, "lang": d.lang, "content_hash": d.content_hash, "duplicate_of": d.duplicate_of,
-            "first_seen_at": d.first_seen_at.isoformat(),
+            "first_seen_at": d.first_seen_at.isoformat(), "duplicate_score": d.duplicate_score,
         }  # fmt: skip
 
 
