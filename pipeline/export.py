@@ -1,7 +1,8 @@
 """``newsharvest export``: one record per document, as JSON Lines or CSV (a public format: fields only get added).
 
 Fields: id, site, origin, origin_ref, url, urls, title, published_at, authors, text, lang, content_hash,
-duplicate_of, first_seen_at, duplicate_score (added with near-duplicates: null for a cluster root or a lone document). ``published_at`` is ISO 8601 with the offset the page gave (or the site's timezone);
+duplicate_of, first_seen_at, duplicate_score (added with near-duplicates: null for a cluster root or a lone
+document). ``published_at`` is ISO 8601 with the offset the page gave (or the site's timezone);
 ``first_seen_at`` is ISO 8601 UTC; ``url`` is the first URL the document was seen at (null for a seed never found
 online); ``authors`` and ``urls`` are lists (JSON-encoded strings in CSV).
 """

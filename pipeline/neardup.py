@@ -56,8 +56,10 @@ MINHASH_SCHEME = "affine32"
 class NearDupParams:
     """How near-duplicates are found. The first three shape the stored index (changing them means re-indexing)."""
 
-    # Defaults measured by ``bench/neardup.py --sweep`` (README, "Near-duplicate detection").
-    # Syllables per shingle: 1–2 link same-template reports of different events, 7–8 lose copies with a light edit.
+    # Defaults measured by ``bench/neardup.py --sweep`` (bench/results/neardup.json; README, "Near-duplicates").
+    # Syllables per shingle: with 1–2 same-template reports of different events look alike and unrelated reports
+    # become LSH candidates; 3–4 leave same-template reports closer than 0.1 to the thresholds; 7–8 start losing
+    # edited copies; 5 and 6 measure alike.
     shingle_size: int = 5
     # MinHash permutations (signature length).
     num_perm: int = 128
@@ -68,7 +70,7 @@ class NearDupParams:
     # Confirmation: exact shingle Jaccard similarity at or above this links two documents...
     min_jaccard: float = 0.5
     # ...or this share of the smaller document's shingles found in the larger one (0.7: a truncated copy with a
-    # rewritten lead is still linked; same-template reports of different events stay under 0.6)...
+    # rewritten lead is still linked; the same-template reports of the seeds and replicas stay under 0.6)...
     min_containment: float = 0.7
     # ...when the smaller document has at least this many shingles.
     min_shingles: int = 40
