@@ -18,6 +18,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from sqlalchemy import func, or_, select, update
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
 from pipeline.neardup import (
@@ -44,6 +45,7 @@ log = logging.getLogger(__name__)
 # than this still links: every copy is confirmed against the best-estimated ones, which are the closest copies.
 MAX_CONFIRMED = 20
 _BATCH = 500
+_ENSURE_ATTEMPTS = 5
 
 
 @dataclass(frozen=True)
@@ -142,25 +144,37 @@ class NearDuplicateIndex:
         band keys cut for another LSH threshold. A no-op costing two counts when the index is current."""
         rekeyed = self._rekey(session_factory)
         signed = linked = 0
-        while True:
-            with session_factory.begin() as session:
-                batch = list(session.scalars(
-                    select(Document)
-                    .outerjoin(DocumentSignature, DocumentSignature.document_id == Document.id)
-                    .where(or_(DocumentSignature.document_id.is_(None), DocumentSignature.scheme != self.params.scheme))
-                    .order_by(Document.id)
-                    .limit(_BATCH)
-                ))  # fmt: skip
-                if not batch:
-                    break
-                for document in batch:
-                    fp = self.fingerprint(document.text)
-                    if document.duplicate_of is None and self.link(session, document, fp) is not None:
-                        linked += 1
-                    self.add(session, document.id, fp)
-                signed += len(batch)
-            log.info("near-duplicate index: %d documents signed so far", signed)
+        for _attempt in range(_ENSURE_ATTEMPTS):
+            try:
+                while (done := self._sign_batch(session_factory)) is not None:
+                    signed, linked = signed + done[0], linked + done[1]
+                    log.info("near-duplicate index: %d documents signed so far", signed)
+                break
+            except IntegrityError:
+                # Another process (a scheduled crawl beside a manual one) signed the same documents first: its
+                # batch stands, ours was rolled back whole; look again for what is still unsigned.
+                log.info("near-duplicate index: another process is signing too; checking again")
         return IndexReport(signed=signed, linked=linked, rekeyed=rekeyed)
+
+    def _sign_batch(self, session_factory: sessionmaker[Session]) -> tuple[int, int] | None:
+        """Sign (and link) one batch of unsigned documents in one transaction; None when none are left."""
+        linked = 0
+        with session_factory.begin() as session:
+            batch = list(session.scalars(
+                select(Document)
+                .outerjoin(DocumentSignature, DocumentSignature.document_id == Document.id)
+                .where(or_(DocumentSignature.document_id.is_(None), DocumentSignature.scheme != self.params.scheme))
+                .order_by(Document.id)
+                .limit(_BATCH)
+            ))  # fmt: skip
+            if not batch:
+                return None
+            for document in batch:
+                fp = self.fingerprint(document.text)
+                if document.duplicate_of is None and self.link(session, document, fp) is not None:
+                    linked += 1
+                self.add(session, document.id, fp)
+        return len(batch), linked
 
     def _rekey(self, session_factory: sessionmaker[Session]) -> int:
         rekeyed = 0
