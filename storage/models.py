@@ -34,8 +34,10 @@ __all__ = [
     "Document",
     "DocumentSignature",
     "DocumentUrl",
+    "HttpValidator",
     "LshKey",
     "Page",
+    "SiteLease",
     "SiteRecord",
     "UTCDateTime",
     "utcnow",
@@ -204,3 +206,33 @@ class LshKey(Base):
 
     key: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
     document_id: Mapped[int] = mapped_column(ForeignKey("documents.id"), primary_key=True, autoincrement=False)
+
+
+class SiteLease(Base):
+    """Who is crawling a site right now: one row per site while a crawl holds it, across processes and machines.
+
+    A holder renews ``expires_at`` while it runs; a row past ``expires_at`` (or whose holder process is gone, on the
+    holder's own host) is stale and may be taken over.
+    """
+
+    __tablename__ = "site_leases"
+
+    site_id: Mapped[int] = mapped_column(ForeignKey("sites.id"), primary_key=True, autoincrement=False)
+    holder: Mapped[str] = mapped_column(String(200))  # "host:pid:token" of the process holding it
+    run_id: Mapped[int | None] = mapped_column(ForeignKey("crawl_runs.id"))
+    acquired_at: Mapped[datetime] = mapped_column(default=utcnow)
+    renewed_at: Mapped[datetime] = mapped_column(default=utcnow)
+    expires_at: Mapped[datetime]
+
+
+class HttpValidator(Base):
+    """The validators (ETag, Last-Modified) a feed, sitemap or listing URL last answered with, for conditional requests."""
+
+    __tablename__ = "http_validators"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    site_id: Mapped[int] = mapped_column(ForeignKey("sites.id"), index=True)
+    url: Mapped[str] = mapped_column(String(2048), unique=True)  # canonical URL
+    etag: Mapped[str | None] = mapped_column(String(500))
+    last_modified: Mapped[str | None] = mapped_column(String(100))  # the header's text, sent back as If-Modified-Since
+    checked_at: Mapped[datetime] = mapped_column(default=utcnow)  # last fetch or 304
