@@ -9,6 +9,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
+from datetime import timedelta
 from typing import TYPE_CHECKING, Any
 
 from scrapy import Spider, signals
@@ -19,13 +20,18 @@ from crawler.spiders.news import NewsSpider
 from pipeline.archive import Archive, RunSummary, open_run
 from pipeline.clusters import NearDuplicateIndex
 from pipeline.config import Settings
+from pipeline.leases import LeaseKeeper, recover_stale
 from pipeline.sites import Site
+from storage import repository
 from storage.db import create_engine_for, session_factory
 from storage.migrate import require_current
 
 if TYPE_CHECKING:
     from scrapy.http import Response
+    from sqlalchemy.orm import Session, sessionmaker
     from twisted.python.failure import Failure
+
+    from storage.models import SiteLease
 
 __all__ = ["run_crawls", "run_status"]
 
@@ -91,13 +97,40 @@ class _Run:
 
 def run_crawls(
     settings: Settings, sites: Sequence[Site], *, trigger: str = "manual", max_articles: int | None = None,
-    refresh: bool = False, log_level: str = "WARNING", on_progress: ProgressCallback | None = None,
+    refresh: bool = False, log_level: str = "WARNING", on_progress: ProgressCallback | None = None, wait: bool = True,
+    on_wait: Callable[[str, SiteLease], None] | None = None,
 ) -> list[RunSummary]:  # fmt: skip
-    """Crawl every site concurrently, each into its own archive run; returns the runs' summaries in site order."""
+    """Crawl every site concurrently, each into its own archive run; returns the runs' summaries in site order.
+
+    Each site's lease is taken first (in name order, so two processes wanting overlapping sites cannot deadlock):
+    waiting for a crawl of the same site in another process, or, with ``wait=False``, raising ``SiteBusy`` before
+    anything is crawled.
+    """
     engine = create_engine_for(settings.database_url)
     require_current(engine)
     sessions = session_factory(engine)
-    NearDuplicateIndex(settings.near_dup_params).ensure(sessions)
+    ttl = timedelta(seconds=settings.lease_ttl)
+    recover_stale(sessions, ttl)
+    keeper = LeaseKeeper(sessions, ttl, wait=wait, on_wait=on_wait)
+    try:
+        with sessions.begin() as session:
+            site_ids = {s.name: repository.ensure_site(session, s.name, s.base_url, s.title).id for s in sites}
+        for site in sorted(sites, key=lambda s: s.name):
+            keeper.acquire(site_ids[site.name], site.name)
+        keeper.start_heartbeat()
+        NearDuplicateIndex(settings.near_dup_params).ensure(sessions)
+        return _crawl_with_leases(settings, sessions, sites, keeper, site_ids, trigger=trigger, max_articles=max_articles,
+                                  refresh=refresh, log_level=log_level, on_progress=on_progress)  # fmt: skip
+    finally:
+        keeper.release_all()
+        engine.dispose()
+
+
+def _crawl_with_leases(
+    settings: Settings, sessions: sessionmaker[Session], sites: Sequence[Site], keeper: LeaseKeeper,
+    site_ids: dict[str, int], *, trigger: str, max_articles: int | None, refresh: bool, log_level: str,
+    on_progress: ProgressCallback | None,
+) -> list[RunSummary]:  # fmt: skip
     logging.getLogger("scrapy").setLevel(log_level.upper())
     # The CLI owns logging output: Scrapy adds no root handler of its own.
     base = {**scrapy_settings(settings, archive=None, log_level=log_level), "LOG_INSTALL_ROOT_HANDLER": False}
@@ -106,6 +139,7 @@ def run_crawls(
     try:
         for site in sites:
             archive = open_run(sessions, site, trigger=trigger, refresh=refresh, settings=settings)
+            keeper.attach_run(site_ids[site.name], archive.run_id)
             # create_crawler() installs the reactor with the first crawler; this run's values go in at "cmdline"
             # priority because crawl() merges the process's (archive-less) settings over equal priorities.
             crawler = process.create_crawler(NewsSpider)
@@ -119,5 +153,4 @@ def run_crawls(
         process.start()
     finally:
         summaries = [run.finish() for run in runs]
-        engine.dispose()
     return summaries

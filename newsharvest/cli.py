@@ -21,12 +21,15 @@ from sqlalchemy.orm import Session, sessionmaker
 from pipeline.clusters import NearDuplicateIndex
 from pipeline.config import Settings
 from pipeline.errors import ConfigError, NewsHarvestError, SchemaError
+from pipeline.leases import SiteBusy
 from pipeline.sites import Site, load_sites
 from storage.db import create_engine_for, session_factory
 from storage.migrate import current_revision, head_revision, require_current, upgrade
 from storage.models import CrawlRun, SiteRecord
 
 EXIT_FAILED, EXIT_CONFIG, EXIT_SCHEMA = 1, 2, 3
+# EX_TEMPFAIL (sysexits.h): the site is being crawled by another process and --no-wait was given; try again later.
+EXIT_BUSY = 75
 
 
 class Context:
@@ -72,6 +75,9 @@ def _errors_to_exit_codes() -> Iterator[None]:
     except ConfigError as exc:
         click.echo(f"error: {exc}", err=True)
         sys.exit(EXIT_CONFIG)
+    except SiteBusy as exc:
+        click.echo(f"busy: {exc}", err=True)
+        sys.exit(EXIT_BUSY)
     except NewsHarvestError as exc:
         click.echo(f"error: {exc}", err=True)
         sys.exit(EXIT_FAILED)
@@ -142,12 +148,21 @@ def init(app: Context) -> None:
 )
 @click.option("--max-articles", type=click.IntRange(min=1), help="Fetch at most N new articles per site.")
 @click.option("--refresh", is_flag=True, help="Fetch articles again even when the archive has them.")
+@click.option(
+    "--no-wait", is_flag=True,
+    help=f"When another process is crawling one of the sites, exit at once with status {EXIT_BUSY} instead of waiting.",
+)  # fmt: skip
 @click.option("-v", "--verbose", count=True, help="More log output (-v info, -vv debug).")
 @pass_context
 def crawl(
-    app: Context, site_names: tuple[str, ...], base_urls: tuple[str, ...], max_articles: int | None, refresh: bool, verbose: int
-) -> None:
-    """Crawl SITE... now (a manual run) and print a summary."""
+    app: Context, site_names: tuple[str, ...], base_urls: tuple[str, ...], max_articles: int | None, refresh: bool,
+    no_wait: bool, verbose: int,
+) -> None:  # fmt: skip
+    """Crawl SITE... now (a manual run) and print a summary.
+
+    A site being crawled by another process (the scheduler, another operator) is waited for; with --no-wait nothing
+    is crawled and the exit status is 75.
+    """
     from crawler.runner import run_crawls
     from newsharvest.progress import ProgressPrinter
 
@@ -163,6 +178,10 @@ def crawl(
             refresh=refresh,
             log_level=log_level,
             on_progress=progress.update,
+            wait=not no_wait,
+            on_wait=lambda site, lease: click.echo(
+                f"{site}: waiting for the crawl by {lease.holder} (run {lease.run_id}) to finish…", err=True
+            ),
         )
     for summary in summaries:
         click.echo(

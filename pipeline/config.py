@@ -12,6 +12,7 @@ Public environment variables (a contract with operators' scripts):
 - ``NEWSHARVEST_DOWNLOAD_DELAY``, ``NEWSHARVEST_DOWNLOAD_TIMEOUT``, ``NEWSHARVEST_EXTRACT_TIMEOUT``,
   ``NEWSHARVEST_MAX_PAGE_BYTES``, ``NEWSHARVEST_CONCURRENCY``, ``NEWSHARVEST_RETRY_TIMES``, ``NEWSHARVEST_RETRY_BACKOFF``,
   ``NEWSHARVEST_USER_AGENT``: crawl tuning, see the defaults below.
+- ``NEWSHARVEST_LEASE_TTL``: how long a crawl's site lease lasts without renewal.
 - ``NEWSHARVEST_NEAR_DUP_LSH_THRESHOLD``, ``NEWSHARVEST_NEAR_DUP_MIN_JACCARD``, ``NEWSHARVEST_NEAR_DUP_MIN_CONTAINMENT``,
   ``NEWSHARVEST_NEAR_DUP_MIN_SHINGLES``: near-duplicate thresholds (measured defaults in ``pipeline.neardup``).
 """
@@ -62,6 +63,9 @@ class Settings:
     extract_timeout: float = 20.0
     # Folder for the default SQLite archive.
     home: Path = Path("~/.local/share/newsharvest")
+    # A crawl's lease on its site lasts this long without renewal (seconds; renewed every quarter of it): how soon a
+    # crawl on another machine takes over from one that died without a trace.
+    lease_ttl: float = 60.0
     # Pages larger than this are recorded as errors, never parsed (bytes).
     max_page_bytes: int = 8 * 1024 * 1024
     # Near-duplicates; 0 / -1 mean "the measured default of pipeline.neardup.NearDupParams". Changing the LSH threshold
