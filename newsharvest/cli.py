@@ -10,7 +10,7 @@ import json
 import sys
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
-from datetime import datetime
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -301,6 +301,39 @@ def runs(app: Context, as_json: bool, limit: int) -> None:
                 f"dup={record['duplicates']} "
                 f"errors={record['errors']} skipped={record['skipped_known']}"
             )
+
+
+@main.command()
+@common_options
+@click.option("--json", "as_json", is_flag=True, help="One JSON object per site.")
+@pass_context
+def status(app: Context, as_json: bool) -> None:
+    """Each site's last run (result, counts, duration), whether a crawl is running now, and the next scheduled run."""
+    from pipeline.status import site_statuses
+    from storage.models import utcnow
+
+    with app.sessions()() as session:
+        statuses = site_statuses(session, app.sites(), utcnow())
+    for entry in statuses:
+        if as_json:
+            click.echo(json.dumps(entry.as_json(), ensure_ascii=False))
+            continue
+        last = entry.last_run
+        last_text = (
+            f"last run {last['id']} {last['status']} {last['started_at']:%Y-%m-%d %H:%M}Z "
+            f"({last['duration_seconds']}s, {last['pages_fetched']} pages, {last['new_documents']} new, "
+            f"{last['errors']} errors)"
+            if last else "never crawled"
+        )  # fmt: skip
+        running = entry.running
+        now_text = (
+            f"; {'STALE lease' if running['stale'] else 'crawling now'}: run {running['run_id']} by {running['holder']}"
+            if running else ""
+        )  # fmt: skip
+        next_text = "; no schedule" if not entry.schedule else "; next when the scheduler starts"
+        if entry.next_run is not None:
+            next_text = f"; next {entry.next_run.astimezone(UTC):%Y-%m-%d %H:%M}Z"
+        click.echo(f"{entry.site:<16} {last_text}{now_text}{next_text}")
 
 
 @main.command()

@@ -1,0 +1,84 @@
+"""``newsharvest status``: for each site, its last run, whether a crawl is running now, and when the next is due."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from pipeline.leases import holder_is_alive
+from pipeline.schedules import next_run_after
+from pipeline.sites import Site
+from storage.models import CrawlRun, SiteLease, SiteRecord
+
+__all__ = ["SiteStatus", "site_statuses"]
+
+_RUN_FIELDS = (
+    "id", "trigger", "status", "started_at", "finished_at", "pages_fetched", "new_documents", "near_duplicates",
+    "duplicates", "errors", "skipped_known", "error",
+)  # fmt: skip
+
+
+@dataclass(frozen=True)
+class SiteStatus:
+    """One site's state as ``status`` reports it."""
+
+    site: str
+    schedule: dict[str, str] | None
+    last_run: dict[str, Any] | None  # the newest finished run: _RUN_FIELDS plus duration_seconds
+    running: dict[str, Any] | None  # the crawl holding the site's lease now: run_id, holder, since, stale
+    next_run: datetime | None  # due time of the next scheduled crawl; None without a schedule
+
+    def as_json(self) -> dict[str, Any]:
+        """The status as a JSON object (public field names, see README)."""
+        return {
+            "site": self.site, "schedule": self.schedule, "last_run": _jsonable(self.last_run),
+            "running": _jsonable(self.running), "next_run": self.next_run.isoformat() if self.next_run else None,
+        }  # fmt: skip
+
+
+def _jsonable(record: dict[str, Any] | None) -> dict[str, Any] | None:
+    if record is None:
+        return None
+    return {k: v.isoformat() if isinstance(v, datetime) else v for k, v in record.items()}
+
+
+def site_statuses(session: Session, sites: dict[str, Site], now: datetime) -> list[SiteStatus]:
+    """Every declared site, and every site the archive knows that is no longer declared, by name."""
+    records = {r.name: r for r in session.scalars(select(SiteRecord))}
+    leases = {lease.site_id: lease for lease in session.scalars(select(SiteLease))}
+    result = []
+    for name in sorted(set(sites) | set(records)):
+        record, site = records.get(name), sites.get(name)
+        last = running = None
+        last_scheduled: datetime | None = None
+        if record is not None:
+            last = _last_finished_run(session, record.id)
+            last_scheduled = session.scalar(
+                select(func.max(CrawlRun.started_at)).where(CrawlRun.site_id == record.id, CrawlRun.trigger == "scheduled")
+            )
+            lease = leases.get(record.id)
+            if lease is not None:
+                stale = lease.expires_at < now or holder_is_alive(lease.holder) is False
+                running = {"run_id": lease.run_id, "holder": lease.holder, "since": lease.acquired_at, "stale": stale}
+        schedule = dict(site.schedule) if site is not None and site.schedule else None
+        next_run = next_run_after(site, now, last_scheduled) if site is not None and schedule else None
+        result.append(SiteStatus(name, schedule, last, running, next_run))
+    return result
+
+
+def _last_finished_run(session: Session, site_id: int) -> dict[str, Any] | None:
+    run = session.scalar(
+        select(CrawlRun)
+        .where(CrawlRun.site_id == site_id, CrawlRun.status != "running")
+        .order_by(CrawlRun.started_at.desc(), CrawlRun.id.desc())
+        .limit(1)
+    )
+    if run is None:
+        return None
+    record = {field: getattr(run, field) for field in _RUN_FIELDS}
+    duration = (run.finished_at - run.started_at).total_seconds() if run.finished_at else None
+    return record | {"duration_seconds": round(duration, 1) if duration is not None else None}
