@@ -18,6 +18,7 @@ import click
 from sqlalchemy import Engine, select
 from sqlalchemy.orm import Session, sessionmaker
 
+from newsharvest.logs import configure_logging
 from pipeline.clusters import NearDuplicateIndex
 from pipeline.config import Settings
 from pipeline.errors import ConfigError, NewsHarvestError, SchemaError
@@ -152,11 +153,12 @@ def init(app: Context) -> None:
     "--no-wait", is_flag=True,
     help=f"When another process is crawling one of the sites, exit at once with status {EXIT_BUSY} instead of waiting.",
 )  # fmt: skip
+@click.option("--scheduled", is_flag=True, hidden=True, help="Record the runs as scheduled (used by `newsharvest schedule`).")
 @click.option("-v", "--verbose", count=True, help="More log output (-v info, -vv debug).")
 @pass_context
 def crawl(
     app: Context, site_names: tuple[str, ...], base_urls: tuple[str, ...], max_articles: int | None, refresh: bool,
-    no_wait: bool, verbose: int,
+    no_wait: bool, scheduled: bool, verbose: int,
 ) -> None:  # fmt: skip
     """Crawl SITE... now (a manual run) and print a summary.
 
@@ -168,12 +170,14 @@ def crawl(
 
     sites = _select_sites(app.sites(), site_names, base_urls)
     app.sessions()  # refuse early when the schema is behind
-    log_level = ("WARNING", "INFO", "DEBUG")[min(verbose, 2)]
-    with ProgressPrinter() as progress:
+    # A scheduled crawl logs at INFO at least: its lines are the service's record of the run.
+    log_level = ("WARNING", "INFO", "DEBUG")[min(verbose + int(scheduled), 2)]
+    configure_logging(log_level, app.settings.log_format)
+    with ProgressPrinter(enabled=False if scheduled else None) as progress:
         summaries = run_crawls(
             app.settings,
             sites,
-            trigger="manual",
+            trigger="scheduled" if scheduled else "manual",
             max_articles=max_articles,
             refresh=refresh,
             log_level=log_level,
@@ -209,6 +213,33 @@ def _select_sites(declared: dict[str, Site], names: Sequence[str], base_urls: Se
             raise ConfigError(f"--base-url names {name!r}, which is not being crawled")
         chosen[name] = chosen[name].with_base_url(url)
     return list(chosen.values())
+
+
+@main.command()
+@common_options
+@click.option(
+    "--base-url", "base_urls", multiple=True, metavar="SITE=URL", help="Crawl SITE from another host (a replica, a mirror)."
+)
+@click.argument("site_names", metavar="[SITE...]", nargs=-1)
+@pass_context
+def schedule(app: Context, base_urls: tuple[str, ...], site_names: tuple[str, ...]) -> None:
+    """Run the scheduled service: each site with a `schedule` (or only SITE...) is crawled on it, until SIGTERM/SIGINT.
+
+    Site files are read again on SIGHUP. Manual `newsharvest crawl` runs beside it safely (one crawl per site at once).
+    """
+    from newsharvest.scheduler import SchedulerService
+
+    declared = app.sites()
+    unknown = [name for name in site_names if name not in declared]
+    if unknown:
+        raise ConfigError(f"unknown site(s) {', '.join(unknown)}; declared: {', '.join(sorted(declared))}")
+    for spec in base_urls:
+        name, sep, _url = spec.partition("=")
+        if not sep or name not in declared:
+            raise ConfigError(f"--base-url must be SITE=URL with a declared SITE, not {spec!r}")
+    configure_logging("INFO", app.settings.log_format)
+    app.sessions()  # refuse early when the schema is behind
+    SchedulerService(app.settings, base_urls=base_urls, only=site_names).run()
 
 
 @main.command()

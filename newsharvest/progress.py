@@ -11,9 +11,9 @@ from typing import TextIO
 class ProgressPrinter:
     """Rewrites one status line per site on stderr, at most a few times a second."""
 
-    def __init__(self, stream: TextIO | None = None, min_interval: float = 0.2) -> None:
+    def __init__(self, stream: TextIO | None = None, min_interval: float = 0.2, enabled: bool | None = None) -> None:
         self.stream = stream or sys.stderr
-        self.enabled = self.stream.isatty()
+        self.enabled = self.stream.isatty() if enabled is None else enabled
         self.min_interval = min_interval
         self._last = 0.0
         self._state: dict[str, dict[str, int]] = {}

@@ -13,6 +13,9 @@ Public environment variables (a contract with operators' scripts):
   ``NEWSHARVEST_MAX_PAGE_BYTES``, ``NEWSHARVEST_CONCURRENCY``, ``NEWSHARVEST_RETRY_TIMES``, ``NEWSHARVEST_RETRY_BACKOFF``,
   ``NEWSHARVEST_USER_AGENT``: crawl tuning, see the defaults below.
 - ``NEWSHARVEST_LEASE_TTL``: how long a crawl's site lease lasts without renewal.
+- ``NEWSHARVEST_LOG_FORMAT``: ``text`` or ``json``.
+- ``NEWSHARVEST_CRAWL_TIME_LIMIT``, ``NEWSHARVEST_CRAWL_MEMORY_LIMIT_MB``, ``NEWSHARVEST_MAX_PARALLEL_CRAWLS``,
+  ``NEWSHARVEST_MISFIRE_GRACE``: the scheduled service, see the defaults below.
 - ``NEWSHARVEST_NEAR_DUP_LSH_THRESHOLD``, ``NEWSHARVEST_NEAR_DUP_MIN_JACCARD``, ``NEWSHARVEST_NEAR_DUP_MIN_CONTAINMENT``,
   ``NEWSHARVEST_NEAR_DUP_MIN_SHINGLES``: near-duplicate thresholds (measured defaults in ``pipeline.neardup``).
 """
@@ -53,6 +56,10 @@ class Settings:
     autothrottle_max_delay: float = 60.0
     # Requests in flight to one host at once; news sites of small provinces are small servers.
     concurrency_per_host: int = 2
+    # Address-space limit of a scheduled crawl's process (MiB): a crawl that eats memory fails alone.
+    crawl_memory_limit_mb: int = 4096
+    # A scheduled crawl's process is killed past this many seconds and its run recorded as failed.
+    crawl_time_limit: float = 3 * 3600.0
     # SQLAlchemy URL of the archive; empty means the SQLite file archive.db inside ``home``.
     db_url: str = ""
     # Minimum delay between two requests to one host (seconds); robots.txt Crawl-delay raises it, never lowers it.
@@ -66,8 +73,14 @@ class Settings:
     # A crawl's lease on its site lasts this long without renewal (seconds; renewed every quarter of it): how soon a
     # crawl on another machine takes over from one that died without a trace.
     lease_ttl: float = 60.0
+    # Log lines as "text" (terminal) or "json" (one object per event, for the service's journal).
+    log_format: str = "text"
     # Pages larger than this are recorded as errors, never parsed (bytes).
     max_page_bytes: int = 8 * 1024 * 1024
+    # Scheduled crawls of different sites running at once.
+    max_parallel_crawls: int = 2
+    # A scheduled run missed (service down, all crawl slots busy) is still started if at most this late (seconds).
+    misfire_grace: float = 15 * 60.0
     # Near-duplicates; 0 / -1 mean "the measured default of pipeline.neardup.NearDupParams". Changing the LSH threshold
     # re-cuts the stored band keys from the stored signatures at the next start (no raw text is re-read).
     near_dup_lsh_threshold: float = 0.0

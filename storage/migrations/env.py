@@ -10,6 +10,13 @@ from storage.models import Base
 
 config = context.config
 target_metadata = Base.metadata
+# Tables other libraries create and own in the archive database: not ours to compare or migrate.
+FOREIGN_TABLES = {"apscheduler_jobs"}
+
+
+def include_name(name: str | None, type_: str, _parent_names: object) -> bool:
+    """Leave the tables of ``FOREIGN_TABLES`` out of autogenerate and ``alembic check``."""
+    return not (type_ == "table" and name in FOREIGN_TABLES)
 
 
 def run_migrations_online() -> None:
@@ -21,6 +28,7 @@ def run_migrations_online() -> None:
             target_metadata=target_metadata,
             render_as_batch=connection.dialect.name == "sqlite",
             compare_type=True,
+            include_name=include_name,
         )
         with context.begin_transaction():
             context.run_migrations()
