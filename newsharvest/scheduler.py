@@ -31,7 +31,7 @@ import sys
 import threading
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from datetime import timedelta
+from datetime import datetime, timedelta
 from types import FrameType
 from typing import Any
 
@@ -45,7 +45,7 @@ from pipeline.config import Settings
 from pipeline.leases import recover_stale
 from pipeline.schedules import trigger_for
 from pipeline.sites import Site, load_sites
-from storage import leases
+from storage import leases, repository
 from storage.db import create_engine_for, session_factory
 from storage.migrate import require_current
 from storage.models import CrawlRun, SiteLease, SiteRecord, utcnow
@@ -143,6 +143,7 @@ class SchedulerService:
         # The database URL goes in the environment, not the command line: `ps` shows command lines to every user.
         env = {**os.environ, "NEWSHARVEST_DB": self.settings.database_url, "NEWSHARVEST_LOG_FORMAT": self.settings.log_format}
         limit = self.settings.crawl_memory_limit_mb * 1024 * 1024
+        started_at = utcnow()
         child = subprocess.Popen(
             command, start_new_session=True, env=env, preexec_fn=lambda: resource.setrlimit(resource.RLIMIT_AS, (limit, limit))
         )
@@ -165,7 +166,9 @@ class SchedulerService:
             # Stopped by the service before Scrapy's own signal handling was in place.
             self._fail_leftover_run(site, child.pid, "the service stopped before the crawl began", status="interrupted")
         elif status != 0:
-            self._fail_leftover_run(site, child.pid, f"the crawl process exited with status {status}")
+            reason = f"the crawl process exited with status {status}"
+            self._fail_leftover_run(site, child.pid, reason)
+            self._record_if_missing(site, started_at, f"{reason} before it opened its run (see the service log)")
             log.warning("crawl of %s ended with status %d", site, status, extra={"site": site})
         else:
             log.info("crawl of %s finished", site, extra={"site": site})
@@ -185,6 +188,21 @@ class SchedulerService:
                 )  # fmt: skip
             leases.release(session, lease.site_id, lease.holder)
             log.error("run %s of %s %s: %s", lease.run_id, site, status, reason, extra={"site": site, "run_id": lease.run_id})
+
+    def _record_if_missing(self, site: str, since: datetime, reason: str) -> None:
+        """A child that failed before it opened a run (a crash at start, a configuration error): record a failed run."""
+        with self._sessions.begin() as session:
+            site_id = session.scalar(select(SiteRecord.id).where(SiteRecord.name == site))
+            if site_id is None:
+                declared = load_sites(self.settings.sites_files).get(site)
+                if declared is None:
+                    return
+                site_id = repository.ensure_site(session, site, declared.base_url, declared.title).id
+            if session.scalar(select(CrawlRun.id).where(CrawlRun.site_id == site_id, CrawlRun.started_at >= since).limit(1)):
+                return
+            run = repository.start_run(session, site_id, "scheduled", {})
+            repository.finish_run(session, run.id, status="failed", error=reason)
+            log.error("run %d of %s failed: %s", run.id, site, reason, extra={"site": site, "run_id": run.id})
 
     def _stop(self, signum: int, _frame: FrameType | None) -> None:
         """SIGTERM/SIGINT: start no more runs, let the running crawls stop gracefully, then shut down."""

@@ -183,3 +183,57 @@ def test_a_hanging_crawl_is_killed_at_its_time_limit_and_recorded_failed(sqlite_
         failed = session.scalars(select(CrawlRun).where(CrawlRun.status == "failed")).first()
     assert failed is not None and failed.error is not None and "time limit of 8 s exceeded" in failed.error
     assert count(sqlite_url, CrawlRun, CrawlRun.status == "running") == 0
+
+
+def test_sigterm_interrupts_the_crawl_in_flight_and_the_service_exits(sqlite_url: str, tmp_path: Path, tiny) -> None:
+    tiny.publish("003", datetime(2026, 11, 20, 8, 0, tzinfo=UTC))
+    tiny.hang.set()
+    service, log_path = start_service(sqlite_url, tmp_path, tiny, NEWSHARVEST_DOWNLOAD_TIMEOUT="20")
+    wait_for(lambda: tiny.requests["/feed.xml"] >= 1, "the crawl's feed request", service, log_path)
+    started = time.monotonic()
+    assert stop(service) == 0
+    assert time.monotonic() - started < 30
+    with session_factory(sqlite_url)() as session:
+        statuses = [(r.status, r.error) for r in session.scalars(select(CrawlRun))]
+    assert statuses == [("interrupted", "interrupted (SIGINT/SIGTERM)")], log_path.read_text()[-3000:]
+
+
+def test_a_crashing_crawl_is_recorded_failed_and_site_files_reload_on_sighup(sqlite_url: str, tmp_path: Path, tiny) -> None:
+    tiny.publish("003", datetime(2026, 11, 20, 8, 0, tzinfo=UTC))
+    # 64 MiB of address space: the crawl process dies of MemoryError while importing its libraries.
+    service, log_path = start_service(sqlite_url, tmp_path, tiny, NEWSHARVEST_CRAWL_MEMORY_LIMIT_MB="64")
+    try:
+        wait_for(lambda: count(sqlite_url, CrawlRun, CrawlRun.status == "failed") >= 1, "a failed run", service, log_path)
+        assert service.poll() is None  # the service carries on
+        sites_file = tmp_path / "tiny.toml"
+        sites_file.write_text(sites_file.read_text().replace('every = "3s"', 'every = "2h"'), encoding="utf-8")
+        service.send_signal(signal.SIGHUP)
+        wait_for(lambda: "'every': '2h'" in log_path.read_text(), "the job rescheduled", service, log_path)
+    finally:
+        assert stop(service) == 0
+    with session_factory(sqlite_url)() as session:
+        failed = session.scalars(select(CrawlRun).where(CrawlRun.status == "failed")).first()
+    assert failed is not None and "before it opened its run" in (failed.error or "")
+
+
+def test_a_crawl_waits_out_a_busy_database(sqlite_url: str, tmp_path: Path, tiny) -> None:
+    """Another process holds SQLite's write lock for a few seconds: the crawl waits and stores everything."""
+    import sqlite3
+
+    tiny.publish("003", datetime(2026, 11, 20, 8, 0, tzinfo=UTC))
+    tiny.publish("004", datetime(2026, 11, 21, 8, 0, tzinfo=UTC))
+    service, _log = start_service(sqlite_url, tmp_path, tiny)
+    stop(service)  # only wanted init and the site file
+    env = {**os.environ, "NEWSHARVEST_DB": sqlite_url, "NEWSHARVEST_SITES": str(tmp_path / "tiny.toml"),
+           "NEWSHARVEST_DOWNLOAD_DELAY": "0"}  # fmt: skip
+    blocker = sqlite3.connect(sqlite_url.removeprefix("sqlite:///"), timeout=1)
+    blocker.execute("BEGIN IMMEDIATE")
+    crawl = subprocess.Popen([sys.executable, "-m", "newsharvest", "crawl", "tiny_news"], env=env, stdout=subprocess.PIPE,
+                             stderr=subprocess.PIPE, text=True)  # fmt: skip
+    time.sleep(4)
+    blocker.rollback()
+    blocker.close()
+    out, err = crawl.communicate(timeout=WAIT)
+    assert crawl.returncode == 0, out + err
+    assert count(sqlite_url, Document) == 2
+    assert count(sqlite_url, CrawlRun, CrawlRun.status == "succeeded") == 1
