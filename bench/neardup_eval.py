@@ -6,7 +6,9 @@ Sources (no network, fixed random seed, so every run builds the same pairs):
   shipped replica sites, extracted by ``pipeline.extract.extract`` from the generated HTML exactly as the crawler
   would. A replica page of a seed is the seed's story, and a page whose text equals an earlier page's (sonoivu node
   5377 republishes langson_portal 31214) is that story too: each story is one base, the copies become ``replica_copy``
-  true pairs.
+  true pairs. A page the replica data declares a near copy (``near_copy_of``: another outlet's edited republication,
+  e.g. the paper's version of the department's congress report) is its original's story too, never a base of its
+  own: it becomes a ``replica_near_copy`` true pair with that base.
 - **True pairs**: each base against a copy made by one of the edits republishing outlets make (``EDIT_KINDS``: the
   edits issue #3 lists, plus ``house_style``, a copy re-typed to another outlet's abbreviations and date format) and
   by combinations of two or three of them (``COMBOS``).
@@ -223,6 +225,7 @@ class Base:
     text: str
     captions: tuple[str, ...] = ()
     copies: tuple[tuple[str, str], ...] = ()  # (page id, archived text) of the other pages of this story
+    near_copies: tuple[tuple[str, str], ...] = ()  # (page id, archived text) of edited republications of this story
 
 
 def as_archived(text: str) -> str:
@@ -253,6 +256,8 @@ def load_bases() -> tuple[Base, ...]:
 
     stories: dict[str, Base] = {}
     copies: dict[str, list[tuple[str, str]]] = {}
+    near: list[tuple[str, str, str]] = []  # (page id, text, the original it names) of each declared near copy
+    owner_of: dict[str, str] = {}  # page id → the base id of its story
     by_hash: dict[str, str] = {}
     for path in sorted(SEEDS_DIR.glob("*.txt")):
         seed = parse_seed(path.read_text(encoding="utf-8"), path.stem, drop_lines)
@@ -271,14 +276,23 @@ def load_bases() -> tuple[Base, ...]:
             except ExtractionError:  # not an article after all
                 continue
             page_id = f"{name}:{article.id}"
+            if article.near_copy_of:  # its original may come later in this walk: attached below
+                near.append((page_id, doc.text, article.near_copy_of))
+                continue
             owner = f"seed:{article.seed}" if article.seed else by_hash.get(content_hash(doc.text))
             if owner is not None:
                 copies[owner].append((page_id, doc.text))
+                owner_of[page_id] = owner
                 continue
             stories[page_id] = Base(id=page_id, title=doc.title, text=doc.text, captions=_captions(article, doc.text))
             copies[page_id] = []
-            by_hash[content_hash(doc.text)] = page_id
-    return tuple(replace(base, copies=tuple(copies[base.id])) for base in stories.values())
+            by_hash[content_hash(doc.text)] = owner_of[page_id] = page_id
+    near_copies: dict[str, list[tuple[str, str]]] = {base_id: [] for base_id in stories}
+    for page_id, text, original in near:
+        near_copies[original if original.startswith("seed:") else owner_of[original]].append((page_id, text))
+    return tuple(
+        replace(base, copies=tuple(copies[base.id]), near_copies=tuple(near_copies[base.id])) for base in stories.values()
+    )
 
 
 # --- edits ----------------------------------------------------------------------------------------------------------
@@ -511,9 +525,10 @@ def build_pairs(seed: int = RANDOM_SEED) -> list[Pair]:
     bases = load_bases()
     pairs: list[Pair] = []
 
-    # True pairs: the replicas' own copies, then every base against its edited copies.
+    # True pairs: the replicas' own copies (verbatim and edited), then every base against its edited copies.
     for base in bases:
         pairs.extend(Pair(base.text, text, True, "replica_copy", f"{base.id}|{page}") for page, text in base.copies)
+        pairs.extend(Pair(base.text, text, True, "replica_near_copy", f"{base.id}|{page}") for page, text in base.near_copies)
     for base in bases:
         for kind in EDIT_KINDS:
             pairs.append(Pair(base.text, apply_edits(base, (kind,), rng), True, kind, base.id))
@@ -547,7 +562,7 @@ def build_pairs(seed: int = RANDOM_SEED) -> list[Pair]:
 def kind_counts(pairs: Sequence[Pair]) -> dict[str, int]:
     """Pairs per kind, true pairs first, combinations folded into one ``combo`` row."""
     counts = Counter("combo" if p.kind.startswith("combo:") else p.kind for p in pairs)
-    order = ["replica_copy", *EDIT_KINDS, "combo", *NEGATIVE_KINDS]
+    order = ["replica_copy", "replica_near_copy", *EDIT_KINDS, "combo", *NEGATIVE_KINDS]
     return {kind: counts[kind] for kind in order if counts[kind]}
 
 

@@ -27,7 +27,7 @@ from newsharvest.replica import drupal_pages, paper_pages
 from newsharvest.replica.model import Article, Block, slugify
 from newsharvest.replica.server import FAULT_PATHS, SITE_NAMES, SITES_ROOT, encode_text, file_for
 
-__all__ = ["build", "load_articles", "seed_content"]
+__all__ = ["build", "load_articles", "seed_content", "story_ids"]
 
 ARTICLES_DIR = Path(__file__).resolve().parent / "articles"
 SEEDS_DIR = Path(__file__).resolve().parents[1] / "seeds"
@@ -111,6 +111,8 @@ def load_articles(site: str) -> tuple[dict[str, Any], list[Article]]:
         else:
             title, blocks, byline = entry["title"], _blocks(entry["body"]), entry.get("byline", "")
             flags = {k: entry[k] for k in ("entities", "indent") if k in entry}
+        if "near_copy_of" in entry:
+            _check_republication(site, entry)
         path = _article_path(site, entry, title)
         if entry.get("fault"):
             assert FAULT_PATHS[site][entry["fault"]] == path, f"{site} {entry['id']}: path differs from FAULT_PATHS"
@@ -119,7 +121,8 @@ def load_articles(site: str) -> tuple[dict[str, Any], list[Article]]:
             category=entry.get("category", ""), listed_in=entry.get("listed_in", ""), alias=entry.get("alias", ""),
             submitted=entry.get("submitted", True), broken=entry.get("broken", False),
             unicode=entry.get("unicode", "NFC"), encoding=entry.get("encoding", "utf-8"), fault=entry.get("fault", ""),
-            in_feed=entry.get("feed", True), seed=entry.get("seed", ""), **flags,
+            in_feed=entry.get("feed", True), seed=entry.get("seed", ""), copy_of=entry.get("copy_of", ""),
+            near_copy_of=entry.get("near_copy_of", ""), **flags,
         ))  # fmt: skip
     for n, link in enumerate(data.get("link", [])):
         href = FAULT_PATHS[site][link["fault"]] if "fault" in link else link["href"]
@@ -129,6 +132,47 @@ def load_articles(site: str) -> tuple[dict[str, Any], list[Article]]:
         ))  # fmt: skip
     articles.sort(key=lambda a: a.published, reverse=True)
     return meta, articles
+
+
+def _original_entry(ref: str) -> tuple[str, dict[str, Any]]:
+    """The site and raw data entry of ``ref`` (``"site:id"``, or ``"seed:NNN"``: the replica page of that seed)."""
+    kind, _, key = ref.partition(":")
+    for site in SITE_NAMES if kind == "seed" else (kind,):
+        for entry in _load_toml(site).get("article", []):
+            if (entry.get("seed") == key) if kind == "seed" else str(entry["id"]) == key:
+                return site, entry
+    raise ValueError(f"no replica article {ref!r}")
+
+
+def _check_republication(site: str, entry: dict[str, Any]) -> None:
+    """A near copy names an original article that is itself no copy and was published before it."""
+    other_site, original = _original_entry(entry["near_copy_of"])
+    where = f"{site} {entry['id']}"
+    if "copy_of" in original or "near_copy_of" in original:
+        raise ValueError(f"{where}: near_copy_of names a copy; name the original ({other_site} {original['id']} is one)")
+    if original["published"] >= entry["published"]:
+        raise ValueError(f"{where}: a republication is published after its original ({original['published']})")
+    if "seed" in entry or "copy_of" in entry:
+        raise ValueError(f"{where}: near_copy_of goes with its own title and body, not with seed or copy_of")
+
+
+def story_ids(sites: tuple[str, ...] = SITE_NAMES) -> dict[tuple[str, int], str]:
+    """The story of every article of ``sites``, by (site, id): ``"seed:NNN"`` for a seed's page and every copy of it,
+    the original's ``"site:id"`` for a verbatim or near copy, otherwise the article's own ``"site:id"``."""
+
+    def story(article: Article) -> str:
+        if article.seed:
+            return f"seed:{article.seed}"
+        ref = article.copy_of or article.near_copy_of
+        if not ref:
+            return f"{article.site}:{article.id}"
+        if ref.startswith("seed:"):
+            return ref
+        other_site, other_id = ref.split(":")
+        return story(by_key[(other_site, int(other_id))])
+
+    by_key = {(a.site, a.id): a for name in SITE_NAMES for a in load_articles(name)[1] if not a.link_only}
+    return {key: story(article) for key, article in by_key.items() if key[0] in sites}
 
 
 def _load_toml(site: str) -> dict[str, Any]:

@@ -9,6 +9,7 @@ a zero-based Views pager ``?page=N``, and the front-page feed ``/rss.xml`` (10 n
 from __future__ import annotations
 
 import html
+import unicodedata
 from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
@@ -126,7 +127,7 @@ def _page(meta: dict[str, Any], title: str, main: str, *, head: str = "", body_c
 
 def _paragraph(text: str, article: Article) -> str:
     indent = "&nbsp; &nbsp; &nbsp; " if article.indent else ""
-    return f"{indent}{text_html(text, entities=article.entities)}"
+    return f"{indent}{text_html(text, entities=article.entities, form=article.unicode)}"
 
 
 def _body(article: Article) -> str:
@@ -137,7 +138,7 @@ def _body(article: Article) -> str:
         if block.kind == "spacer":
             parts.append("<p>&nbsp;</p>")
         elif block.kind == "image":
-            caption = "<br />".join(text_html(line, entities=article.entities) for line in block.caption)
+            caption = "<br />".join(text_html(line, entities=article.entities, form=article.unicode) for line in block.caption)
             if not article.seed:
                 parts.append("<p>&nbsp;</p>")
             style = "" if article.seed else ' style="text-align: center;"'
@@ -147,7 +148,7 @@ def _body(article: Article) -> str:
     if article.broken:
         parts[0] = parts[0].replace("<p>", '<p><span style="font-size:14px;"><b>', 1)
     if article.byline:
-        byline = text_html(article.byline, entities=article.entities)
+        byline = text_html(article.byline, entities=article.entities, form=article.unicode)
         if article.site == "langson_portal" and not article.seed:
             byline = f"<strong>{byline}</strong>"
         parts.append(f'<p style="text-align: right;">{byline}</p>' if "strong" in byline else f"<p>{byline}</p>")
@@ -158,9 +159,9 @@ def _node_page(meta: dict[str, Any], article: Article) -> str:
     node = f"/vi/node/{article.id}"
     head = (
         f'<link rel="canonical" href="{{BASE_URL}}{article.alias or node}"><link rel="shortlink" href="{{BASE_URL}}{node}">'
-        f'<meta name="description" content="{html.escape(article.lead[:300])}">'
+        f'<meta name="description" content="{html.escape(unicodedata.normalize(article.unicode, article.lead[:300]))}">'
     )
-    title = text_html(article.title)
+    title = text_html(article.title, form=article.unicode)
     submitted = (
         f'<div class="node__submitted">Gửi bởi <span class="field field--name-uid">admin</span> vào '
         f'<span class="field field--name-created">{submitted_date(article.published)}</span></div>\n'
@@ -189,9 +190,10 @@ def _row(article: Article) -> str:
     hreflang = "" if article.path.startswith("http") else ' hreflang="vi"'
     return (
         f'<div class="views-row"><div class="views-field views-field-title"><span class="field-content">'
-        f'<a href="{article.path}"{hreflang}>{text_html(article.title)}</a></span></div>'
+        f'<a href="{article.path}"{hreflang}>{text_html(article.title, form=article.unicode)}</a></span></div>'
         f'<div class="views-field views-field-created"><span class="field-content">{submitted_date(article.published)}'
-        f'</span></div><div class="views-field views-field-body"><div class="field-content">{text_html(_teaser(article))}'
+        f'</span></div><div class="views-field views-field-body"><div class="field-content">'
+        f"{text_html(_teaser(article), form=article.unicode)}"
         "</div></div></div>"
     )
 
@@ -246,9 +248,9 @@ def _listing(meta: dict[str, Any], articles: Sequence[Article]) -> list[Page]:
 def _feed(meta: dict[str, Any], articles: Sequence[Article]) -> Page:
     items = []
     for a in [a for a in articles if a.in_feed and not a.link_only][:FEED_ITEMS]:
-        description = html.escape(f"<p>{text_html(_teaser(a))}</p>", quote=False)
+        description = html.escape(f"<p>{text_html(_teaser(a), form=a.unicode)}</p>", quote=False)
         items.append(f"""  <item>
-    <title>{html.escape(a.title, quote=False)}</title>
+    <title>{html.escape(unicodedata.normalize(a.unicode, a.title), quote=False)}</title>
     <link>{{BASE_URL}}{a.path}</link>
     <description>{description}</description>
     <pubDate>{rfc822(a.published)}</pubDate>

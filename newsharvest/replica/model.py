@@ -60,6 +60,10 @@ class Article:
     link_only: bool = False
     teaser: str = ""
     seed: str = ""
+    # Republications, as the article data declares them ("site:id" or "seed:NNN"): a verbatim copy of another
+    # site's article, or a near copy (the same story edited by the republishing outlet).
+    copy_of: str = ""
+    near_copy_of: str = ""
 
     @property
     def lead(self) -> str:

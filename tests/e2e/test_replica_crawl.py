@@ -2,7 +2,8 @@
 
 The replica server runs in this process on 127.0.0.1; ``newsharvest`` runs as a child process, exactly as an
 operator runs it, with ``--base-url`` pointing each declared site at its replica. The expectations come from the
-replica's own article data, so every stored field is checked against what the site published.
+replica's own article data, so every stored field is checked against what the site published, and the near-duplicate
+clusters against the stories the data declares (``seed``, ``copy_of``, ``near_copy_of``; ``story_ids``).
 """
 
 from __future__ import annotations
@@ -12,14 +13,16 @@ import os
 import subprocess
 import sys
 import unicodedata
+from collections import defaultdict
 from collections.abc import Iterator
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
 import pytest
 from sqlalchemy import select
 
-from newsharvest.replica.build import load_articles
+from newsharvest.replica.build import load_articles, story_ids
 from newsharvest.replica.model import Article
 from newsharvest.replica.server import FAULT_PATHS, ReplicaServer
 from pipeline.sites import load_sites
@@ -83,6 +86,55 @@ def record_for(records: list[dict[str, Any]], base_url: str, article: Article) -
     return matches[0]
 
 
+def expected_stories(records: list[dict[str, Any]], server: ReplicaServer) -> dict[str, frozenset[int]]:
+    """The documents each story must be in, from the article data: a seed's document, then every crawled article's."""
+    stories = story_ids(SITES)
+    members: dict[str, set[int]] = defaultdict(set)
+    for record in records:
+        if record["origin"] == "seed":
+            members[f"seed:{record['origin_ref'][:3]}"].add(record["id"])
+    for site_name in SITES:
+        for article in expected_articles(site_name):
+            members[stories[(site_name, article.id)]].add(record_for(records, server.base_urls[site_name], article)["id"])
+    return {story: frozenset(ids) for story, ids in members.items()}
+
+
+def archived_clusters(records: list[dict[str, Any]]) -> dict[int, frozenset[int]]:
+    """The archive's partition of documents by ``duplicate_of``: cluster root → its documents (singletons included)."""
+    by_root: dict[int, set[int]] = defaultdict(set)
+    for record in records:
+        by_root[record["duplicate_of"] or record["id"]].add(record["id"])
+    return {root: frozenset(ids) for root, ids in by_root.items()}
+
+
+def assert_clusters_are_the_stories(records: list[dict[str, Any]], server: ReplicaServer) -> dict[int, frozenset[int]]:
+    """Every near copy is linked to its original's cluster root, and no cluster holds two stories; returns the clusters."""
+    by_id = {r["id"]: r for r in records}
+    stories = expected_stories(records, server)
+    story_of = {doc_id: story for story, ids in stories.items() for doc_id in ids}
+    assert len(story_of) == len(records) == sum(len(ids) for ids in stories.values())  # one story per document
+    clusters = archived_clusters(records)
+    assert all(by_id[root]["duplicate_of"] is None for root in clusters)  # flat: members point at a root
+    mixed = {root: sorted({story_of[d] for d in ids}) for root, ids in clusters.items() if len({story_of[d] for d in ids}) > 1}
+    assert not mixed, f"different stories linked: {mixed}"
+    split = {s: sorted(ids) for s, ids in stories.items() if ids not in clusters.values()}
+    assert not split, f"copies not linked to their original's cluster: {split}"
+    assert sorted(clusters.values(), key=min) == sorted(stories.values(), key=min)
+    for story, ids in stories.items():
+        root = next(r for r, members in clusters.items() if members == ids)
+        if story.startswith("seed:"):
+            assert by_id[root]["origin"] == "seed" and by_id[root]["origin_ref"].startswith(story[5:]), story
+        else:  # the original: the earliest published article of its story
+            site_name, article_id = story.split(":")
+            original = next(a for a in expected_articles(site_name) if a.id == int(article_id))
+            assert root == record_for(records, server.base_urls[site_name], original)["id"], story
+            published = {d: datetime.fromisoformat(by_id[d]["published_at"]) for d in ids}
+            assert all(published[d] >= published[root] for d in ids), story
+        for member in ids - {root}:
+            assert 0.5 <= by_id[member]["duplicate_score"] <= 1.0, (story, by_id[member]["urls"])
+    return clusters
+
+
 def test_seeds_then_crawl_then_recrawl(db_url: str, tmp_path: Path, replicas: ReplicaServer, seeds_dir: Path) -> None:
     home = tmp_path / "home"
     assert newsharvest(db_url, home, "init").returncode == 0
@@ -129,6 +181,44 @@ def test_seeds_then_crawl_then_recrawl(db_url: str, tmp_path: Path, replicas: Re
     )
     assert len(portal_copy["urls"]) == 2 and any(u.startswith(replicas.base_urls["sonoivu"]) for u in portal_copy["urls"])
 
+    # Every crawled copy of a seed is linked to its seed: a verbatim one is the seed's document (its URL added), an
+    # edited one (a new headline, a paragraph cut, a rewritten lead, other captions) its own document linked to it.
+    stories = story_ids(SITES)
+    seed_copies = near_seed_copies = 0
+    for site_name in SITES:
+        for article in expected_articles(site_name):
+            story = stories[(site_name, article.id)]
+            if not story.startswith("seed:"):
+                continue
+            seed_id = seeds[story[5:]]["id"]
+            record = record_for(records, replicas.base_urls[site_name], article)
+            if article.near_copy_of:
+                near_seed_copies += 1
+                assert record["id"] != seed_id and record["duplicate_of"] == seed_id, article.path
+            else:
+                seed_copies += 1
+                assert record["id"] == seed_id and record["duplicate_of"] is None, article.path
+    assert seed_copies == 5 and near_seed_copies >= 2
+    assert any(a.near_copy_of and not a.near_copy_of.startswith("seed:") for s in SITES for a in expected_articles(s))
+    # The clusters are exactly the stories: near copies of non-seed articles too, and no two stories linked.
+    clusters = assert_clusters_are_the_stories(records, replicas)
+
+    # `duplicates --json` lists those clusters (the ones of two documents or more), root first.
+    listed = newsharvest(db_url, home, "duplicates", "--json")
+    assert listed.returncode == 0, listed.stderr
+    reported = [json.loads(line) for line in listed.stdout.splitlines()]
+    by_id = {r["id"]: r for r in records}
+    linked = {root: ids for root, ids in clusters.items() if len(ids) > 1}
+    assert [c["root"] for c in reported] == sorted(linked)
+    for cluster in reported:
+        ids = [m["id"] for m in cluster["members"]]
+        assert ids[0] == cluster["root"] and cluster["size"] == len(ids) and frozenset(ids) == linked[cluster["root"]]
+        assert set(cluster["sites"]) == {by_id[i]["site"] or "seed" for i in ids}
+        for member in cluster["members"]:
+            assert member["root"] == (member["id"] == cluster["root"])
+            assert sorted(member["urls"]) == sorted(by_id[member["id"]]["urls"])
+            assert member["similarity"] == by_id[member["id"]]["duplicate_score"]
+
     # robots.txt is obeyed, and the crawl never left the replica hosts.
     for site_name, prefixes in FORBIDDEN.items():
         assert not [p for p in replicas.requests(site_name) if p.startswith(prefixes)], site_name
@@ -158,11 +248,22 @@ def test_seeds_then_crawl_then_recrawl(db_url: str, tmp_path: Path, replicas: Re
     for site_name in SITES:
         refetched = [p for p in replicas.requests(site_name) if p in site_article_paths]
         assert refetched == [], (site_name, refetched)
-    assert len(export(db_url, home)) == len(records)
+    assert export(db_url, home) == records  # nothing new, nothing re-linked
     with sessions() as session:
         second_runs = session.scalars(select(CrawlRun).order_by(CrawlRun.id.desc()).limit(3)).all()
     assert all(r.status == "succeeded" and r.new_documents == 0 and r.skipped_known > 0 for r in second_runs)
     assert "0 new documents" in second.stdout
+
+    # Re-extraction from the stored HTML is idempotent: every crawled document comes out unchanged, clusters included;
+    # only fault pages that never held an article are tried again, and still fail.
+    redone = newsharvest(db_url, home, "reextract", "--json")
+    assert redone.returncode == 0, redone.stdout + redone.stderr
+    items = [json.loads(line) for line in redone.stdout.splitlines()]  # everything but "unchanged"
+    assert {i["result"] for i in items} <= {"still_failing"}, items
+    assert {i["url"].removeprefix(replicas.base_urls["sonoivu"]) for i in items} <= set(faults.values()), items
+    crawled = sum(r["origin"] == "crawl" for r in records)
+    assert f"re-extracted {crawled + len(items)}: " in redone.stderr and f"{crawled} unchanged" in redone.stderr
+    assert "; 0 re-linked" in redone.stderr
 
 
 def test_max_articles_and_refresh(sqlite_url: str, tmp_path: Path, replicas: ReplicaServer) -> None:
