@@ -22,6 +22,7 @@
 from __future__ import annotations
 
 import contextlib
+import ctypes
 import logging
 import os
 import resource
@@ -54,6 +55,7 @@ __all__ = ["EXIT_BUSY", "JOB_PREFIX", "SchedulerService", "run_scheduled_crawl"]
 
 log = logging.getLogger(__name__)
 EXIT_BUSY = 75
+_PR_SET_PDEATHSIG = 1  # linux/prctl.h
 JOB_PREFIX = "crawl:"
 JOBS_TABLE = "apscheduler_jobs"
 # How long a stopping service waits for its crawls to record their interrupted runs before killing them.
@@ -144,9 +146,7 @@ class SchedulerService:
         env = {**os.environ, "NEWSHARVEST_DB": self.settings.database_url, "NEWSHARVEST_LOG_FORMAT": self.settings.log_format}
         limit = self.settings.crawl_memory_limit_mb * 1024 * 1024
         started_at = utcnow()
-        child = subprocess.Popen(
-            command, start_new_session=True, env=env, preexec_fn=lambda: resource.setrlimit(resource.RLIMIT_AS, (limit, limit))
-        )
+        child = subprocess.Popen(command, start_new_session=True, env=env, preexec_fn=lambda: _limit_child(limit))
         with self._lock:
             self.children[site] = child
         log.info("crawl of %s started (pid %d)", site, child.pid, extra={"site": site})
@@ -236,6 +236,14 @@ def run_scheduled_crawl(site: str, spec: dict[str, Any] | None = None) -> int | 
     if _SERVICE is None:
         raise RuntimeError("run_scheduled_crawl runs only inside `newsharvest schedule`")
     return _SERVICE.crawl(site)
+
+
+def _limit_child(memory_bytes: int) -> None:
+    """In the crawl process before it starts: cap its address space, and have the kernel send it SIGTERM should the
+    service die (kill -9) first, so no crawl outlives the process that enforces its time limit (Linux only)."""
+    resource.setrlimit(resource.RLIMIT_AS, (memory_bytes, memory_bytes))
+    with contextlib.suppress(OSError, AttributeError):
+        ctypes.CDLL(None, use_errno=True).prctl(_PR_SET_PDEATHSIG, signal.SIGTERM)
 
 
 def _signal_group(child: subprocess.Popen[bytes], signum: int) -> None:

@@ -188,7 +188,7 @@ def test_a_hanging_crawl_is_killed_at_its_time_limit_and_recorded_failed(sqlite_
 def test_sigterm_interrupts_the_crawl_in_flight_and_the_service_exits(sqlite_url: str, tmp_path: Path, tiny) -> None:
     tiny.publish("003", datetime(2026, 11, 20, 8, 0, tzinfo=UTC))
     tiny.hang.set()
-    service, log_path = start_service(sqlite_url, tmp_path, tiny, NEWSHARVEST_DOWNLOAD_TIMEOUT="20")
+    service, log_path = start_service(sqlite_url, tmp_path, tiny, NEWSHARVEST_DOWNLOAD_TIMEOUT="6")
     wait_for(lambda: tiny.requests["/feed.xml"] >= 1, "the crawl's feed request", service, log_path)
     started = time.monotonic()
     assert stop(service) == 0
@@ -237,3 +237,26 @@ def test_a_crawl_waits_out_a_busy_database(sqlite_url: str, tmp_path: Path, tiny
     assert crawl.returncode == 0, out + err
     assert count(sqlite_url, Document) == 2
     assert count(sqlite_url, CrawlRun, CrawlRun.status == "succeeded") == 1
+
+
+def test_kill_9_of_the_service_stops_its_crawl_and_the_next_start_recovers(sqlite_url: str, tmp_path: Path, tiny) -> None:
+    tiny.publish("003", datetime(2026, 11, 20, 8, 0, tzinfo=UTC))
+    tiny.hang.set()
+    service, log_path = start_service(sqlite_url, tmp_path, tiny, NEWSHARVEST_DOWNLOAD_TIMEOUT="6")
+    wait_for(lambda: tiny.requests["/feed.xml"] >= 1, "the crawl's feed request", service, log_path)
+    os.kill(service.pid, signal.SIGKILL)  # the service alone: its crawl is in a process group of its own
+    service.wait(WAIT)
+    # The kernel tells the orphaned crawl (PR_SET_PDEATHSIG): it stops and records its run, without a service.
+    deadline = time.monotonic() + WAIT
+    while count(sqlite_url, CrawlRun, CrawlRun.status == "running") and time.monotonic() < deadline:
+        time.sleep(0.2)
+    assert count(sqlite_url, CrawlRun, CrawlRun.status == "running") == 0
+    tiny.hang.clear()
+    restarted, log_path = start_service(sqlite_url, tmp_path, tiny)
+    try:
+        wait_for(lambda: count(sqlite_url, Document) == 1, "the article, after the restart", restarted, log_path)
+    finally:
+        assert stop(restarted) == 0
+    with session_factory(sqlite_url)() as session:
+        first = session.scalars(select(CrawlRun).order_by(CrawlRun.id)).first()
+    assert first is not None and first.status in ("interrupted", "failed")
