@@ -19,7 +19,6 @@ from sqlalchemy import Engine, select
 from sqlalchemy.orm import Session, sessionmaker
 
 from newsharvest.logs import configure_logging
-from pipeline.clusters import NearDuplicateIndex
 from pipeline.config import Settings
 from pipeline.errors import ConfigError, NewsHarvestError, SchemaError
 from pipeline.leases import SiteBusy
@@ -128,6 +127,8 @@ pass_context = click.make_pass_decorator(Context)
 @pass_context
 def init(app: Context) -> None:
     """Create the archive or upgrade its schema to this version."""
+    from pipeline.clusters import NearDuplicateIndex
+
     before = current_revision(app.engine)
     upgrade(app.engine)
     after = head_revision()
@@ -248,6 +249,7 @@ def schedule(app: Context, base_urls: tuple[str, ...], site_names: tuple[str, ..
 @pass_context
 def seed(app: Context, paths: tuple[Path, ...]) -> None:
     """Import plain-text seed documents (files or folders of *.txt)."""
+    from pipeline.clusters import NearDuplicateIndex
     from pipeline.seed_import import import_seeds
 
     drop_lines = [pattern for site in app.sites().values() for pattern in site.drop_lines]
@@ -426,6 +428,7 @@ def reextract(app: Context, site_name: str | None, since: datetime | None, as_js
     """Extract, normalise and deduplicate again from stored raw HTML (no fetching); report what changed."""
     from datetime import UTC
 
+    from pipeline.clusters import NearDuplicateIndex
     from pipeline.reextract import ReextractItem
     from pipeline.reextract import reextract as run_reextract
     from pipeline.worker import ExtractionWorker

@@ -26,7 +26,6 @@ from dataclasses import dataclass
 from functools import lru_cache
 
 import numpy as np
-from datasketch import MinHash, MinHashLSH
 
 from pipeline.text import fold_for_matching
 
@@ -135,12 +134,16 @@ def shingle_hashes(text: str, size: int) -> frozenset[int]:
 
 @lru_cache(maxsize=8)
 def _permutations(num_perm: int) -> tuple[np.ndarray, np.ndarray]:
+    from datasketch import MinHash  # imported on first use: datasketch brings scipy, half a second at start-up
+
     template = MinHash(num_perm=num_perm, seed=MINHASH_SEED, scheme=MINHASH_SCHEME)
     first, second = template.permutations
     return np.asarray(first), np.asarray(second)
 
 
 def _minhash(shingles: frozenset[int], num_perm: int) -> np.ndarray:
+    from datasketch import MinHash
+
     # Shingles are already 32-bit hashes: hand them to MinHash as they are instead of hashing them a second time.
     minhash = MinHash(
         num_perm=num_perm, seed=MINHASH_SEED, scheme=MINHASH_SCHEME, hashfunc=int, permutations=_permutations(num_perm)
@@ -164,6 +167,8 @@ def signature_from_bytes(stored: bytes) -> np.ndarray:
 @lru_cache(maxsize=32)
 def lsh_layout(threshold: float, num_perm: int) -> tuple[int, int]:
     """(bands, rows per band) datasketch chooses for this threshold, weighing false negatives as false positives."""
+    from datasketch import MinHashLSH
+
     lsh = MinHashLSH(threshold=threshold, num_perm=num_perm, weights=(0.5, 0.5))
     return lsh.b, lsh.r
 
