@@ -96,6 +96,8 @@ LOG_LEVEL = "INFO"
 DOWNLOADER_MIDDLEWARES = {
     # After RobotsTxtMiddleware (100): a known URL is skipped before anything is downloaded for it.
     "crawler.middlewares.SeenUrlMiddleware": 120,
+    # Feeds, sitemaps and listings carry the validators of the last successful run (robots.txt and articles do not).
+    "crawler.conditional.ConditionalRequestMiddleware": 130,
     # Scrapy's retries, with exponential backoff between attempts.
     "scrapy.downloadermiddlewares.retry.RetryMiddleware": None,
     "crawler.retry.BackoffRetryMiddleware": 550,

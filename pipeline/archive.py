@@ -14,7 +14,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy.exc import IntegrityError, OperationalError
+from sqlalchemy.exc import IntegrityError, OperationalError, SQLAlchemyError
 from sqlalchemy.orm import Session, sessionmaker
 
 from pipeline.clusters import NearDuplicateIndex
@@ -32,6 +32,8 @@ __all__ = ["Archive", "RunSummary", "open_run"]
 log = logging.getLogger(__name__)
 WRITE_ATTEMPTS = 4
 RUN_STATUSES = ("running", "succeeded", "failed", "interrupted")
+# Column sizes of http_validators (storage.models.HttpValidator).
+VALIDATOR_MAX = {"etag": 500, "last_modified": 100}
 _COUNTER_OF_OUTCOME = {
     "new": "new",
     "near_duplicate": "near_duplicates",
@@ -58,6 +60,11 @@ class RunSummary:
     started_at: datetime
     finished_at: datetime | None
     error: str | None
+
+
+def _fits(value: str | None, limit: int) -> str | None:
+    """A header value that fits its column; a longer one is dropped (cut short, it would never match again)."""
+    return value if value is not None and len(value) <= limit else None
 
 
 def open_run(
@@ -90,6 +97,8 @@ class Archive:
         self._worker = ExtractionWorker(settings.extract_timeout)
         self._index = NearDuplicateIndex(settings.near_dup_params)
         self._counts: Counter[str] = Counter()
+        # Canonical URL → (ETag, Last-Modified, canonical article URLs found there): written by finish() on success.
+        self._pending_validators: dict[str, tuple[str | None, str | None, frozenset[str]]] = {}
 
     def known_urls(self, urls: Iterable[str]) -> set[str]:
         """The given URLs (as given) whose canonical form already belongs to a document."""
@@ -136,6 +145,52 @@ class Archive:
         """Count article URLs not fetched because the archive already has them."""
         self._counts["skipped"] += n
 
+    def validators(self, url: str) -> tuple[str | None, str | None] | None:
+        """The (ETag, Last-Modified) a successful earlier run stored for ``url``'s canonical form, or None."""
+        with self._sessions() as session:
+            return repository.validators_for(session, canonicalize_url(url))
+
+    def remember_validators(self, url: str, etag: str | None, last_modified: str | None, *, links: Iterable[str] = ()) -> None:
+        """Keep ``url``'s validators until the run ends; ``links`` are the new article URLs found on that response.
+
+        Nothing is written now: ``finish`` stores them only for a ``succeeded`` run, and only when every one of
+        ``links`` is in the archive or was recorded by this run. A crawl killed before then leaves the old validators,
+        so the next crawl fetches the page in full and finds the articles this one never got to.
+        """
+        canonical_links = frozenset(canonicalize_url(link) for link in links)
+        self._pending_validators[canonicalize_url(url)] = (etag, last_modified, canonical_links)
+
+    def save_validators(self) -> int:
+        """Write the remembered validators whose article links were all dealt with; returns how many were written.
+
+        A failure to write is logged, never raised: the run's own result matters more than a cheaper next crawl.
+        """
+        extra = {"site": self.site.name, "run_id": self.run_id}
+        pending, self._pending_validators = self._pending_validators, {}
+        if not pending:
+            return 0
+        links = {link for _etag, _modified, found in pending.values() for link in found}
+        try:
+            with self._sessions.begin() as session:
+                settled = repository.known_urls(session, links) | repository.recorded_urls(session, self.run_id, links)
+                saved = 0
+                for url, (etag, last_modified, found) in pending.items():
+                    missing = found - settled
+                    if missing:
+                        log.info("%s: %d article(s) not stored by this run, validators not saved (e.g. %s)",
+                                 url, len(missing), min(missing), extra=extra)  # fmt: skip
+                        continue
+                    repository.save_validators(
+                        session, self.site_id, url, _fits(etag, VALIDATOR_MAX["etag"]),
+                        _fits(last_modified, VALIDATOR_MAX["last_modified"]), utcnow(),
+                    )  # fmt: skip
+                    saved += 1
+        except SQLAlchemyError as exc:
+            log.warning("could not save HTTP validators: %s", exc, extra=extra)
+            return 0
+        log.info("HTTP validators saved for %d of %d feed, sitemap and listing URLs", saved, len(pending), extra=extra)
+        return saved
+
     def counts(self) -> dict[str, int]:
         """Counts so far: pages, new (near-duplicates included), near_duplicates, duplicates, refetched, not_article,
         errors, skipped."""
@@ -147,6 +202,8 @@ class Archive:
         if status not in RUN_STATUSES[1:]:
             raise ValueError(f"unknown final status {status!r}")
         self._worker.close()
+        if status == "succeeded":
+            self.save_validators()
         fields = {
             "status": status, "pages_fetched": pages_fetched, "new_documents": self._counts["new"],
             "near_duplicates": self._counts["near_duplicates"], "duplicates": self._counts["duplicates"],

@@ -10,7 +10,7 @@ from typing import Any
 from sqlalchemy import delete, select, update
 from sqlalchemy.orm import Session
 
-from storage.models import CrawlRun, Document, DocumentSignature, DocumentUrl, LshKey, Page, SiteRecord, utcnow
+from storage.models import CrawlRun, Document, DocumentSignature, DocumentUrl, HttpValidator, LshKey, Page, SiteRecord, utcnow
 
 __all__ = [
     "add_document",
@@ -25,12 +25,15 @@ __all__ = [
     "ensure_site",
     "finish_run",
     "known_urls",
+    "recorded_urls",
     "save_signature",
+    "save_validators",
     "seed_document",
     "signatures_of",
     "site_names",
     "start_run",
     "urls_of",
+    "validators_for",
 ]  # fmt: skip
 
 # Large IN (...) lists are split so SQLite's variable limit is never reached.
@@ -195,3 +198,40 @@ def signatures_of(session: Session, document_ids: Sequence[int]) -> dict[int, Do
 def cluster_members(session: Session, root_id: int) -> list[Document]:
     """The documents marked ``duplicate_of`` this root, oldest first."""
     return list(session.scalars(select(Document).where(Document.duplicate_of == root_id).order_by(Document.id)))
+
+
+def validators_for(session: Session, canonical_url: str) -> tuple[str | None, str | None] | None:
+    """The (ETag, Last-Modified) stored for a canonical feed, sitemap or listing URL, or None."""
+    row = session.execute(
+        select(HttpValidator.etag, HttpValidator.last_modified).where(HttpValidator.url == canonical_url)
+    ).first()
+    return None if row is None else (row.etag, row.last_modified)
+
+
+def save_validators(
+    session: Session, site_id: int, canonical_url: str, etag: str | None, last_modified: str | None, checked_at: datetime
+) -> None:
+    """Store (or replace) a URL's validators; a URL that answered with neither loses the ones stored before."""
+    existing = session.scalar(select(HttpValidator).where(HttpValidator.url == canonical_url))
+    if etag is None and last_modified is None:
+        if existing is not None:
+            session.delete(existing)
+            session.flush()
+        return
+    if existing is None:
+        session.add(HttpValidator(
+            site_id=site_id, url=canonical_url, etag=etag, last_modified=last_modified, checked_at=checked_at
+        ))  # fmt: skip
+    else:
+        existing.site_id, existing.etag, existing.last_modified, existing.checked_at = site_id, etag, last_modified, checked_at
+    session.flush()
+
+
+def recorded_urls(session: Session, run_id: int, canonical_urls: Iterable[str]) -> set[str]:
+    """Those of the given canonical URLs that have a page row (any outcome) in this run."""
+    wanted = list(dict.fromkeys(canonical_urls))
+    found: set[str] = set()
+    for start in range(0, len(wanted), _CHUNK):
+        chunk = wanted[start : start + _CHUNK]
+        found.update(session.scalars(select(Page.canonical_url).where(Page.run_id == run_id, Page.canonical_url.in_(chunk))))
+    return found

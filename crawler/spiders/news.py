@@ -5,6 +5,12 @@ listing pages only when it showed at least one article the archive does not have
 crawl stops at the first page of already archived news. Every article URL ends as one ``FetchedPage``, fetched or
 failed, so the pipeline records each failure against its URL; failed feeds, sitemaps and listings go to
 ``archive.record_error``.
+
+Feeds, sitemaps and listings are requested conditionally (``crawler.conditional``): a 304 Not Modified is "nothing
+new here", no links, no pagination, no error. The validators of a 200 (or 304) are handed to the archive when the
+spider closes normally, and only for responses whose every new article was fetched or definitively refused: an
+article that failed for a reason that may pass (a 5xx, a timeout) keeps its page unconditional for the next crawl,
+and so does every page of a run that ``max_articles`` cut short. The archive writes them only if the run succeeds.
 """
 
 from __future__ import annotations
@@ -27,6 +33,7 @@ from scrapy.http import Request, Response, TextResponse
 from scrapy.spidermiddlewares.httperror import HttpError
 from twisted.internet import error as twisted_error
 
+from crawler.conditional import NOT_MODIFIED_STAT, sent_validators, validators_of
 from crawler.discovery import DiscoveredLink, links_from_feed, links_from_listing, links_from_sitemap
 from crawler.middlewares import KnownUrl
 from crawler.settings import REFRESH_KEY, archive_from
@@ -48,6 +55,8 @@ log = logging.getLogger(__name__)
 FEED_PRIORITY, ARTICLE_PRIORITY, LISTING_PRIORITY = 30, 20, 10
 # Statuses an article callback receives itself (3xx stay with RedirectMiddleware: handle_httpstatus_all disables it).
 ARTICLE_META = {"handle_httpstatus_list": list(range(400, 600))}
+# Feeds, sitemaps and listings are conditional requests: their callbacks take a 304 Not Modified themselves.
+DISCOVERY_META = {"handle_httpstatus_list": [304]}
 KNOWN_URL_BATCH = 500
 
 
@@ -59,6 +68,10 @@ class SpiderArchive(Protocol):
     def known_urls(self, urls: Iterable[str]) -> set[str]: ...
 
     def record_error(self, url: str, message: str, *, status: int | None = None, kind: str = "listing") -> None: ...
+
+    def remember_validators(
+        self, url: str, etag: str | None, last_modified: str | None, *, links: Iterable[str] = ()
+    ) -> None: ...
 
 
 def describe_failure(exc: BaseException, *, timeout: float | None = None) -> tuple[int | None, str]:
@@ -111,6 +124,13 @@ class NewsSpider(scrapy.Spider):
         # The best hints seen for each article URL: a URL first found on the home page (no date) may later show up
         # on a category listing that gives its date; the request already scheduled must still get that date.
         self.hints: dict[str, PageHints] = {}
+        # Conditional requests: the validators each feed, sitemap and listing URL answered with in this run, the new
+        # article URLs each one led to, the article URLs worth another try next run, and whether max_articles left
+        # anything unfetched. ``closed`` hands the validators of fully handled responses to the archive.
+        self.seen_validators: dict[str, tuple[str | None, str | None]] = {}
+        self.led_to: dict[str, set[str]] = {}
+        self.retry_later: set[str] = set()
+        self.truncated = False
 
     @classmethod
     def from_crawler(cls, crawler: Crawler, *args: Any, **kwargs: Any) -> Self:
@@ -140,38 +160,51 @@ class NewsSpider(scrapy.Spider):
     # -- callbacks ---------------------------------------------------------------------------------------------
 
     def parse_feed(self, response: Response) -> Iterator[Request]:
-        """Article requests for the entries of a feed."""
+        """Article requests for the entries of a feed (none when it is not modified)."""
+        if self._not_modified(response):
+            return
         try:
             links = links_from_feed(response.body, response.url)
         except ContentError as exc:
             self._record_error(response.url, str(exc), status=response.status, kind="feed")
             return
-        yield from self._article_requests(links)
+        self._note_validators(response)
+        yield from self._article_requests(links, source=response.url)
 
     def parse_sitemap(self, response: Response) -> Iterator[Request]:
         """Article requests for a sitemap's pages; child sitemaps of an index are fetched in turn."""
+        if self._not_modified(response):
+            return
         try:
             links, children = links_from_sitemap(response.body, response.url)
         except ContentError as exc:
             self._record_error(response.url, str(exc), status=response.status, kind="sitemap")
             return
+        if not children:
+            # An index keeps no validators: its children can change while it stays the same, so it is always read.
+            self._note_validators(response)
         for child in children:
             if self.site.is_own_url(child):
                 yield self._discovery_request(child, "sitemap")
-        yield from self._article_requests(links)
+        yield from self._article_requests(links, source=response.url)
 
     def parse_listing(self, response: Response) -> Iterator[Request]:
-        """Article requests for a listing page; its pagination only when it showed something new."""
+        """Article requests for a listing page; its pagination only when it showed something new (a 304 shows nothing)."""
+        if self._not_modified(response):
+            return
         if not isinstance(response, TextResponse):
             self._record_error(response.url, "listing page is not HTML", status=response.status, kind="listing")
             return
         found = links_from_listing(response.text, response.url, self.site)
         fresh = self._unknown([link.url for link in found.articles])
-        yield from self._article_requests(found.articles, fresh=fresh)
+        self._note_validators(response)
+        yield from self._article_requests(found.articles, fresh=fresh, source=response.url)
         if not fresh:
             log.info("nothing new on %s: not paging further", response.url, extra=self.log_extra)
             return
         if self._max_reached():
+            if any(url not in self.listings for url in found.listings):
+                self.truncated = True
             return
         for url in found.listings:
             request = self._listing_request(url)
@@ -181,6 +214,8 @@ class NewsSpider(scrapy.Spider):
     def parse_article(self, response: Response) -> Iterator[FetchedPage]:
         """The fetched article (any status, any content type) as a ``FetchedPage``."""
         status = response.status
+        if _worth_retrying(status):
+            self.retry_later.add(response.meta.get("nh_url", response.url))
         yield FetchedPage(
             site=self.site.name,
             url=response.meta.get("nh_url", response.url),
@@ -205,6 +240,8 @@ class NewsSpider(scrapy.Spider):
             return
         status, message = describe_failure(exc, timeout=request.meta.get("download_timeout", self.download_timeout_s))
         url = request.meta.get("nh_url", request.url)
+        if _failure_may_pass(exc):
+            self.retry_later.add(url)
         yield FetchedPage(
             site=self.site.name, url=url, final_url=url, status=status, headers={}, body=b"", fetched_at=self.clock(),
             hints=self._hints_for(url, request.meta.get("nh_hints")), error=message,
@@ -221,11 +258,30 @@ class NewsSpider(scrapy.Spider):
             return
         self._record_error(request.url, message, status=status, kind=request.meta.get("nh_kind", "listing"))
 
+    def closed(self, reason: str) -> None:
+        """Hand the validators of fully handled feeds, sitemaps and listings to the archive (stored if the run succeeds)."""
+        if self.archive is None or not self.seen_validators:
+            return
+        if reason != "finished":
+            log.info("crawl closed (%s): no HTTP validators kept", reason, extra=self.log_extra)
+            return
+        if self.truncated:
+            log.info("max_articles (%s) left articles unfetched: no validators kept", self.max_articles, extra=self.log_extra)
+            return
+        for url, (etag, last_modified) in self.seen_validators.items():
+            found = self.led_to.get(url, set())
+            retry = found & self.retry_later
+            if retry:
+                log.info("%s: %d article(s) to try again next crawl, validators not kept", url, len(retry), extra=self.log_extra)
+                continue
+            self.archive.remember_validators(url, etag, last_modified, links=found)
+
     # -- requests ----------------------------------------------------------------------------------------------
 
     def _discovery_request(self, url: str, kind: str) -> Request:
         callback = self.parse_feed if kind == "feed" else self.parse_sitemap
-        return Request(url, callback=callback, errback=self.discovery_failed, meta={"nh_kind": kind}, priority=FEED_PRIORITY)
+        meta = {"nh_kind": kind, **DISCOVERY_META}
+        return Request(url, callback=callback, errback=self.discovery_failed, meta=meta, priority=FEED_PRIORITY)
 
     def _listing_request(self, url: str) -> Request | None:
         if url in self.listings:
@@ -234,19 +290,25 @@ class NewsSpider(scrapy.Spider):
             log.info("listing page limit (%d) reached: not fetching %s", self.site.max_listing_pages, url, extra=self.log_extra)
             return None
         self.listings.add(url)
-        meta = {"nh_kind": "listing"}
+        meta = {"nh_kind": "listing", **DISCOVERY_META}
         return Request(url, callback=self.parse_listing, errback=self.discovery_failed, meta=meta, priority=LISTING_PRIORITY)
 
-    def _article_requests(self, links: Iterable[DiscoveredLink], *, fresh: set[str] | None = None) -> Iterator[Request]:
+    def _article_requests(
+        self, links: Iterable[DiscoveredLink], *, fresh: set[str] | None = None, source: str | None = None
+    ) -> Iterator[Request]:
         candidates = [link for link in links if self.site.is_own_url(link.url) and self.site.is_article_url(link.url)]
         if fresh is None:
             fresh = self._unknown([link.url for link in candidates])
-        for link in candidates:
+        if source is not None:
+            self.led_to.setdefault(source, set()).update(link.url for link in candidates if link.url in fresh)
+        for index, link in enumerate(candidates):
             self._remember_hints(link)
             if link.url in self.articles:
                 continue  # counted once; Scrapy's dupefilter drops the repeated request anyway
             if self._max_reached():
                 log.info("max_articles (%d) reached: no more article requests", self.max_articles, extra=self.log_extra)
+                rest = candidates[index:]
+                self.truncated |= any(other.url in fresh and other.url not in self.articles for other in rest)
                 return
             self.articles.add(link.url)
             self.new_articles += link.url in fresh
@@ -256,6 +318,27 @@ class NewsSpider(scrapy.Spider):
             )  # fmt: skip
 
     # -- helpers -----------------------------------------------------------------------------------------------
+
+    def _not_modified(self, response: Response) -> bool:
+        """Whether ``response`` is a 304: counted, logged, its validators kept, and nothing else to do with it."""
+        if response.status != 304:
+            return False
+        kind = response.meta.get("nh_kind", "listing")
+        stats = getattr(getattr(self, "crawler", None), "stats", None)
+        if stats is not None:
+            stats.inc_value(NOT_MODIFIED_STAT)
+            stats.inc_value(f"{NOT_MODIFIED_STAT}/{kind}")
+        run_id = self.log_extra["run_id"]
+        log.info("%s %s not modified (run %s): nothing new there", kind, response.url, run_id, extra=self.log_extra)
+        self._note_validators(response)
+        return True
+
+    def _note_validators(self, response: Response) -> None:
+        """Keep the validators ``response`` answered with (a 304 may omit them: those the request sent stand)."""
+        etag, last_modified = validators_of(response)
+        if response.status == 304 and etag is None and last_modified is None:
+            etag, last_modified = sent_validators(response.request) if response.request is not None else (None, None)
+        self.seen_validators[response.url] = (etag, last_modified)
 
     def _remember_hints(self, link: DiscoveredLink) -> None:
         current = self.hints.get(link.url)
@@ -282,6 +365,18 @@ class NewsSpider(scrapy.Spider):
             log.warning("%s %s: %s", kind, url, message, extra=self.log_extra)
             return
         self.archive.record_error(url, message, status=status, kind=kind)
+
+
+def _worth_retrying(status: int) -> bool:
+    """Whether an article answered with ``status`` may be fetched next time: server trouble, timeouts, rate limiting."""
+    return status >= 500 or status in (408, 429)
+
+
+def _failure_may_pass(exc: BaseException) -> bool:
+    """Whether a failed article request (no response) may succeed next time, as opposed to a refusal of ours."""
+    if isinstance(exc, IgnoreRequest):  # robots.txt, an archived URL: decisions, not failures
+        return False
+    return not (isinstance(exc, DownloadCancelledError) and "max size" in str(exc))
 
 
 def _hint_rank(hints: PageHints) -> tuple[int, int, int]:

@@ -251,7 +251,9 @@ def test_seeds_then_crawl_then_recrawl(db_url: str, tmp_path: Path, replicas: Re
     assert export(db_url, home) == records  # nothing new, nothing re-linked
     with sessions() as session:
         second_runs = session.scalars(select(CrawlRun).order_by(CrawlRun.id.desc()).limit(3)).all()
-    assert all(r.status == "succeeded" and r.new_documents == 0 and r.skipped_known > 0 for r in second_runs)
+    # Feeds and listings answer 304 (conditional requests), so the known article links are not even seen again.
+    assert all(r.status == "succeeded" and r.new_documents == 0 for r in second_runs)
+    assert all(len(replicas.requests(name)) <= 6 for name in SITES), {name: replicas.requests(name) for name in SITES}
     assert "0 new documents" in second.stdout
 
     # Re-extraction from the stored HTML is idempotent: every crawled document comes out unchanged, clusters included;
