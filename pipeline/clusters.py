@@ -7,8 +7,9 @@ in earlier than its cluster's root (crawls walk listings newest first; seeds are
 becomes the new root and the members are re-pointed. ``duplicate_score`` is the similarity (``Similarity.score``)
 between a member and the cluster document that confirmed it.
 
-Candidates come from the LSH keys stored in the database (``lsh_keys``); at most ``MAX_CONFIRMED`` of them, best
-estimated first, are confirmed on exact shingles, so the cost per document stays flat as the archive grows.
+Candidates come from the LSH keys stored in the database (``lsh_keys``); those whose MinHash estimate reaches
+``min_estimate`` — at most ``MAX_CONFIRMED`` of them, best estimated first — are confirmed on exact shingles, so the
+cost per document stays flat as the archive grows.
 """
 
 from __future__ import annotations
@@ -27,7 +28,7 @@ from pipeline.neardup import (
     Similarity,
     band_keys,
     best_match,
-    estimated_jaccard,
+    estimated_score,
     fingerprint,
     lsh_layout,
     shingle_hashes,
@@ -96,8 +97,12 @@ class NearDuplicateIndex:
         if not candidate_ids:
             return None
         signatures = repository.signatures_of(session, candidate_ids)
-        ranked = sorted(signatures.values(), key=lambda sig: (-self._estimated_score(fp, sig), sig.document_id))
-        chosen = [sig.document_id for sig in ranked[:MAX_CONFIRMED]]
+        estimates = {doc_id: self._estimated_score(fp, sig) for doc_id, sig in signatures.items()}
+        hopeful = [doc_id for doc_id, estimate in estimates.items() if estimate >= self.params.min_estimate]
+        hopeful.sort(key=lambda doc_id: (-estimates[doc_id], doc_id))
+        chosen = hopeful[:MAX_CONFIRMED]
+        if not chosen:
+            return None
         documents = {doc.id: doc for doc in session.scalars(select(Document).where(Document.id.in_(chosen)))}
         scored = [(doc_id, similarity(fp.shingles, self._shingles(documents[doc_id].text))) for doc_id in chosen]
         best = best_match(scored, self.params)
@@ -203,8 +208,5 @@ class NearDuplicateIndex:
         return shingle_hashes(text, self.params.shingle_size)
 
     def _estimated_score(self, fp: Fingerprint, sig: DocumentSignature) -> float:
-        jaccard = estimated_jaccard(fp.signature, signature_from_bytes(sig.minhash))
-        smaller = min(len(fp.shingles), sig.shingle_count) or 1
-        containment = jaccard * (len(fp.shingles) + sig.shingle_count) / ((1 + jaccard) * smaller)
-        return max(jaccard, min(containment, 1.0))
+        return estimated_score(fp.signature, len(fp.shingles), signature_from_bytes(sig.minhash), sig.shingle_count)
 
