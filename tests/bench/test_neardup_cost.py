@@ -7,30 +7,17 @@ archive as they found it, copies are found, fresh texts are not linked, and the 
 
 from __future__ import annotations
 
-import importlib.util
 import json
-import sys
 from pathlib import Path
 from typing import Any
 
 import pytest
+from bench_scripts import load_bench
 from sqlalchemy import func, select
 
 from storage.models import Document, DocumentSignature, LshKey
 
-REPO = Path(__file__).resolve().parents[2]
-
-
-def _load_bench() -> Any:
-    spec = importlib.util.spec_from_file_location("bench_neardup_cost", REPO / "bench/neardup_cost.py")
-    assert spec and spec.loader
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[spec.name] = module
-    spec.loader.exec_module(module)
-    return module
-
-
-bench = _load_bench()
+bench = load_bench("neardup_cost")
 
 
 @pytest.fixture(scope="module")

@@ -9,30 +9,16 @@ template): no negative taken from the seeds or the replicas may be linked.
 from __future__ import annotations
 
 import importlib
-import importlib.util
-import sys
 import unicodedata
-from pathlib import Path
 from typing import Any
 
 import pytest
+from bench_scripts import load_bench
 
 from pipeline.neardup import NearDupParams, shingle_hashes
 from pipeline.text import normalize_text
 
-REPO = Path(__file__).resolve().parents[2]
-
-
-def _load_bench() -> Any:
-    spec = importlib.util.spec_from_file_location("bench_neardup", REPO / "bench/neardup.py")
-    assert spec and spec.loader
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[spec.name] = module
-    spec.loader.exec_module(module)
-    return module
-
-
-bench = _load_bench()
+bench = load_bench("neardup")
 pairs_module = importlib.import_module("bench.neardup_eval")  # importable once bench/neardup.py fixed sys.path
 
 # Negatives built from real pages: the archive must never link any of them.

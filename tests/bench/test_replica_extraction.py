@@ -6,26 +6,12 @@ trafilatura's defaults are measured too but only sanity-checked, since its numbe
 
 from __future__ import annotations
 
-import importlib.util
-import sys
-from pathlib import Path
 from typing import Any
 
 import pytest
+from bench_scripts import load_bench
 
-REPO = Path(__file__).resolve().parents[2]
-
-
-def _load_bench() -> Any:
-    spec = importlib.util.spec_from_file_location("bench_extraction", REPO / "bench/extraction.py")
-    assert spec and spec.loader
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[spec.name] = module
-    spec.loader.exec_module(module)
-    return module
-
-
-bench = _load_bench()
+bench = load_bench("extraction")
 OURS = "newsharvest extract()"
 TRAFILATURA = "trafilatura default"
 

@@ -7,32 +7,21 @@ none of them for an article, its feed and listing answered 304; ``--refresh`` fe
 
 from __future__ import annotations
 
-import importlib.util
 import json
-import sys
 from pathlib import Path
 from typing import Any
 
 import pytest
+from bench_scripts import load_bench
 
 from pipeline.sites import load_sites
 
-REPO = Path(__file__).resolve().parents[2]
 SITE = "langson_portal"
 
 pytestmark = pytest.mark.slow
 
 
-def _load_bench() -> Any:
-    spec = importlib.util.spec_from_file_location("bench_second_crawl", REPO / "bench/second_crawl.py")
-    assert spec and spec.loader
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[spec.name] = module
-    spec.loader.exec_module(module)
-    return module
-
-
-bench = _load_bench()
+bench = load_bench("second_crawl")
 
 
 @pytest.fixture(scope="module")
