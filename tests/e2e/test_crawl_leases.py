@@ -87,10 +87,10 @@ def runs(db_url: str, home: Path) -> list[dict[str, object]]:
     return [json.loads(line) for line in reversed(result.stdout.splitlines())]  # oldest first
 
 
-def test_a_manual_crawl_beside_a_running_one_waits_or_exits_75(sqlite_url: str, tmp_path: Path, replica) -> None:
+def test_a_manual_crawl_beside_a_scheduled_one_waits_or_exits_75(sqlite_url: str, tmp_path: Path, replica) -> None:
     home = tmp_path / "home"
     assert cli(sqlite_url, home, "init").returncode == 0
-    first = start_crawl(sqlite_url, home, replica)
+    first = start_crawl(sqlite_url, home, replica, "--scheduled")  # recorded as the service records its crawls
     try:
         wait_for(lambda: lease_held(sqlite_url), "the first crawl's lease")
         busy = cli(sqlite_url, home, "crawl", SITE, "--base-url", replica.base_urls[SITE], "--no-wait")
@@ -107,6 +107,7 @@ def test_a_manual_crawl_beside_a_running_one_waits_or_exits_75(sqlite_url: str, 
                 os.killpg(process.pid, signal.SIGKILL)
     history = runs(sqlite_url, home)
     assert [r["status"] for r in history] == ["succeeded", "succeeded"]  # the --no-wait attempt opened no run
+    assert [r["trigger"] for r in history] == ["scheduled", "manual"]
     assert history[1]["new_documents"] == 0 and history[0]["finished_at"] <= history[1]["started_at"]  # type: ignore[operator]
 
 
