@@ -44,7 +44,7 @@ from sqlalchemy import select, update
 
 from pipeline.config import Settings
 from pipeline.leases import recover_stale
-from pipeline.schedules import trigger_for
+from pipeline.schedules import JOB_PREFIX, JOBS_TABLE, trigger_for
 from pipeline.sites import Site, load_sites
 from storage import leases, repository
 from storage.db import create_engine_for, session_factory
@@ -56,8 +56,6 @@ __all__ = ["EXIT_BUSY", "JOB_PREFIX", "SchedulerService", "run_scheduled_crawl"]
 log = logging.getLogger(__name__)
 EXIT_BUSY = 75
 _PR_SET_PDEATHSIG = 1  # linux/prctl.h
-JOB_PREFIX = "crawl:"
-JOBS_TABLE = "apscheduler_jobs"
 # How long a stopping service waits for its crawls to record their interrupted runs before killing them.
 STOP_GRACE_SECONDS = 60.0
 

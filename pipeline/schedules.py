@@ -13,7 +13,11 @@ from apscheduler.triggers.interval import IntervalTrigger
 
 from pipeline.sites import Site
 
-__all__ = ["every_interval", "next_run_after", "trigger_for"]
+__all__ = ["JOBS_TABLE", "JOB_PREFIX", "every_interval", "next_run_after", "trigger_for"]
+
+# The scheduled service keeps one APScheduler job per site, id "crawl:<site>", in this table of the archive database.
+JOBS_TABLE = "apscheduler_jobs"
+JOB_PREFIX = "crawl:"
 
 _UNITS = {"s": 1, "m": 60, "h": 3600, "d": 86400}
 

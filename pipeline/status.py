@@ -3,18 +3,21 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import Column, Float, MetaData, String, Table, func, inspect, select
 from sqlalchemy.orm import Session
 
 from pipeline.leases import holder_is_alive
-from pipeline.schedules import next_run_after
+from pipeline.schedules import JOB_PREFIX, JOBS_TABLE, next_run_after
 from pipeline.sites import Site
 from storage.models import CrawlRun, SiteLease, SiteRecord
 
 __all__ = ["SiteStatus", "site_statuses"]
+
+# APScheduler's job store table (``newsharvest schedule``): read-only here, for the next run time it computed.
+_JOBS = Table(JOBS_TABLE, MetaData(), Column("id", String(191)), Column("next_run_time", Float))
 
 _RUN_FIELDS = (
     "id", "trigger", "status", "started_at", "finished_at", "pages_fetched", "new_documents", "near_duplicates",
@@ -47,8 +50,13 @@ def _jsonable(record: dict[str, Any] | None) -> dict[str, Any] | None:
 
 
 def site_statuses(session: Session, sites: dict[str, Site], now: datetime) -> list[SiteStatus]:
-    """Every declared site, and every site the archive knows that is no longer declared, by name."""
+    """Every declared site, and every site the archive knows that is no longer declared, by name.
+
+    ``next_run`` is the scheduler's own plan when a service has registered the site's job in this archive, else what
+    the site's schedule implies (the cron's next time; an interval's from the last scheduled start).
+    """
     records = {r.name: r for r in session.scalars(select(SiteRecord))}
+    planned = _scheduler_next_runs(session)
     leases = {lease.site_id: lease for lease in session.scalars(select(SiteLease))}
     result = []
     for name in sorted(set(sites) | set(records)):
@@ -65,7 +73,7 @@ def site_statuses(session: Session, sites: dict[str, Site], now: datetime) -> li
                 stale = lease.expires_at < now or holder_is_alive(lease.holder) is False
                 running = {"run_id": lease.run_id, "holder": lease.holder, "since": lease.acquired_at, "stale": stale}
         schedule = dict(site.schedule) if site is not None and site.schedule else None
-        next_run = next_run_after(site, now, last_scheduled) if site is not None and schedule else None
+        next_run = planned.get(name) or (next_run_after(site, now, last_scheduled) if site is not None and schedule else None)
         result.append(SiteStatus(name, schedule, last, running, next_run))
     return result
 
@@ -82,3 +90,13 @@ def _last_finished_run(session: Session, site_id: int) -> dict[str, Any] | None:
     record = {field: getattr(run, field) for field in _RUN_FIELDS}
     duration = (run.finished_at - run.started_at).total_seconds() if run.finished_at else None
     return record | {"duration_seconds": round(duration, 1) if duration is not None else None}
+
+
+def _scheduler_next_runs(session: Session) -> dict[str, datetime]:
+    """Site → next run time from the scheduler's job store, when a service has one in this archive."""
+    if not inspect(session.connection()).has_table(_JOBS.name):
+        return {}
+    rows = session.execute(select(_JOBS.c.id, _JOBS.c.next_run_time).where(_JOBS.c.id.startswith(JOB_PREFIX)))
+    return {
+        job_id.removeprefix(JOB_PREFIX): datetime.fromtimestamp(when, UTC) for job_id, when in rows if when is not None
+    }

@@ -86,3 +86,19 @@ def test_status_reports_last_run_running_crawl_and_next_run(sessions, sites) -> 
     assert statuses["vanphong"].next_run is None and statuses["vanphong"].last_run is None
     json_form = statuses["sonoivu"].as_json()
     assert json_form["next_run"].startswith("2026-11-23T18:00:00+07:00") and json_form["schedule"] == {"cron": "0 */6 * * *"}
+
+
+def test_a_running_services_plan_is_the_next_run(sessions, sites) -> None:
+    """With the scheduler's job store in the archive, ``next_run`` is the time APScheduler will run the job."""
+    from sqlalchemy import Column, Float, LargeBinary, MetaData, String, Table, insert
+
+    jobs = Table("apscheduler_jobs", MetaData(), Column("id", String(191), primary_key=True), Column("next_run_time", Float),
+                 Column("job_state", LargeBinary))  # fmt: skip
+    planned = datetime(2026, 11, 23, 9, 30, tzinfo=UTC)
+    with sessions.begin() as session:
+        jobs.create(session.connection())
+        session.execute(insert(jobs).values(id="crawl:langson_portal", next_run_time=planned.timestamp(), job_state=b""))
+    with sessions() as session:
+        statuses = {s.site: s for s in site_statuses(session, sites, NOW)}
+    assert statuses["langson_portal"].next_run == planned
+    assert statuses["sonoivu"].next_run is not None and statuses["sonoivu"].next_run.astimezone(UTC).hour == 11
