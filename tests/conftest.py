@@ -15,8 +15,10 @@ from pathlib import Path
 import pytest
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
+from sqlalchemy.orm import Session, sessionmaker
 
-from storage.db import normalize_db_url
+from storage.db import create_engine_for, normalize_db_url, session_factory
+from storage.migrate import upgrade
 
 DEFAULT_POSTGRES = "postgresql://postgres@127.0.0.1:5432/test"
 REPO_ROOT = Path(__file__).resolve().parents[1]
@@ -72,3 +74,12 @@ def db_url(request: pytest.FixtureRequest) -> str:
 def seeds_dir() -> Path:
     """The seed documents shipped in the package."""
     return REPO_ROOT / "newsharvest" / "seeds"
+
+
+@pytest.fixture
+def sessions(db_url: str) -> Iterator[sessionmaker[Session]]:
+    """A session factory on an empty archive at the current schema, once per backend."""
+    engine = create_engine_for(db_url)
+    upgrade(engine)
+    yield session_factory(engine)
+    engine.dispose()

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import unicodedata
-from collections.abc import Iterator
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -20,19 +19,10 @@ from pipeline.seed_import import import_seeds
 from pipeline.seeds import SeedDocument, parse_seed
 from pipeline.sites import load_sites
 from storage import repository
-from storage.db import create_engine_for, session_factory
-from storage.migrate import upgrade
 from storage.models import Document, DocumentSignature, DocumentUrl, LshKey
 
 T0 = datetime(2020, 6, 1, 8, 0, tzinfo=UTC)
 
-
-@pytest.fixture
-def sessions(db_url: str) -> Iterator[sessionmaker[Session]]:
-    engine = create_engine_for(db_url)
-    upgrade(engine)
-    yield session_factory(engine)
-    engine.dispose()
 
 
 @pytest.fixture(scope="module")

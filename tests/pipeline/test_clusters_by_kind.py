@@ -8,7 +8,6 @@ candidate query and the cluster links make the same decision.
 from __future__ import annotations
 
 import sys
-from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from functools import cache
 from pathlib import Path
@@ -22,8 +21,6 @@ from pipeline.document import Extraction
 from pipeline.ingest import store_extraction
 from pipeline.neardup import NearDupParams, fingerprint, match
 from storage import repository
-from storage.db import create_engine_for, session_factory
-from storage.migrate import upgrade
 
 REPO = Path(__file__).resolve().parents[2]
 PAIRS_PER_KIND = 1
@@ -43,13 +40,6 @@ def pairs_by_kind() -> dict[str, list[Any]]:
         grouped.setdefault(pair.kind, []).append(pair)
     return {kind: pairs[:PAIRS_PER_KIND] for kind, pairs in sorted(grouped.items())}
 
-
-@pytest.fixture
-def sessions(db_url: str) -> Iterator[sessionmaker[Session]]:
-    engine = create_engine_for(db_url)
-    upgrade(engine)
-    yield session_factory(engine)
-    engine.dispose()
 
 
 def store(sessions: sessionmaker[Session], text: str, url: str, published: datetime) -> tuple[str, int, int | None]:

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import subprocess
 import threading
-from collections.abc import Iterator
 from datetime import timedelta
 
 import pytest
@@ -13,19 +12,10 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from pipeline.leases import LeaseKeeper, SiteBusy, holder_is_alive, new_holder, recover_stale
 from storage import leases, repository
-from storage.db import create_engine_for, session_factory
-from storage.migrate import upgrade
 from storage.models import CrawlRun, SiteLease, utcnow
 
 TTL = timedelta(seconds=30)
 
-
-@pytest.fixture
-def sessions(db_url: str) -> Iterator[sessionmaker[Session]]:
-    engine = create_engine_for(db_url)
-    upgrade(engine)
-    yield session_factory(engine)
-    engine.dispose()
 
 
 @pytest.fixture

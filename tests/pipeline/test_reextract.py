@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -20,8 +19,6 @@ from pipeline.reextract import reextract
 from pipeline.sites import Site, load_sites
 from pipeline.text import content_hash
 from storage import repository
-from storage.db import create_engine_for, session_factory
-from storage.migrate import upgrade
 from storage.models import Document, DocumentSignature, Page
 
 PAGES = Path(__file__).resolve().parents[1] / "fixtures" / "pages" / "baolangson_old"
@@ -32,13 +29,6 @@ ARTICLES = {
 BASE = "http://paper.test"
 FETCHED = datetime(2026, 11, 20, 8, 0, tzinfo=UTC)
 
-
-@pytest.fixture
-def sessions(db_url: str) -> Iterator[sessionmaker[Session]]:
-    engine = create_engine_for(db_url)
-    upgrade(engine)
-    yield session_factory(engine)
-    engine.dispose()
 
 
 @pytest.fixture(scope="module")

@@ -2,30 +2,19 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 
 import pytest
-from sqlalchemy.orm import Session, sessionmaker
 
 from pipeline.leases import new_holder
 from pipeline.schedules import every_interval, next_run_after, trigger_for
 from pipeline.sites import Site, load_sites
 from pipeline.status import site_statuses
 from storage import leases, repository
-from storage.db import create_engine_for, session_factory
-from storage.migrate import upgrade
 
 NOW = datetime(2026, 11, 23, 8, 5, tzinfo=UTC)  # 15:05 in Lạng Sơn
 
-
-@pytest.fixture
-def sessions(db_url: str) -> Iterator[sessionmaker[Session]]:
-    engine = create_engine_for(db_url)
-    upgrade(engine)
-    yield session_factory(engine)
-    engine.dispose()
 
 
 @pytest.fixture(scope="module")
