@@ -79,7 +79,9 @@ DOWNLOAD_WARNSIZE = min(_DEFAULTS.max_page_bytes, 2 * 1024 * 1024)
 
 # AutoThrottle through our subclass, which never goes below a host's robots.txt Crawl-delay.
 AUTOTHROTTLE_ENABLED = True
-AUTOTHROTTLE_START_DELAY = max(_DEFAULTS.download_delay, 2.0)
+# AutoThrottle starts at twice the minimum delay (2 s by default) and adapts from there to the host's latency.
+START_DELAY_FACTOR = 2.0
+AUTOTHROTTLE_START_DELAY = START_DELAY_FACTOR * _DEFAULTS.download_delay
 AUTOTHROTTLE_MAX_DELAY = _DEFAULTS.autothrottle_max_delay
 AUTOTHROTTLE_TARGET_CONCURRENCY = 1.0
 
@@ -127,7 +129,7 @@ def scrapy_settings(
         "DOWNLOAD_MAXSIZE": settings.max_page_bytes,
         "DOWNLOAD_WARNSIZE": min(settings.max_page_bytes, DOWNLOAD_WARNSIZE),
         "AUTOTHROTTLE_ENABLED": True,
-        "AUTOTHROTTLE_START_DELAY": max(settings.download_delay, AUTOTHROTTLE_START_DELAY),
+        "AUTOTHROTTLE_START_DELAY": START_DELAY_FACTOR * settings.download_delay,
         "AUTOTHROTTLE_MAX_DELAY": max(settings.autothrottle_max_delay, settings.download_delay),
         "AUTOTHROTTLE_TARGET_CONCURRENCY": AUTOTHROTTLE_TARGET_CONCURRENCY,
         "RETRY_ENABLED": settings.retry_times > 0,
