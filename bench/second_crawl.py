@@ -32,13 +32,10 @@ import platform
 import subprocess
 import sys
 import tempfile
-import threading
 import time
 from collections import Counter
-from collections.abc import Callable, Iterator, Sequence
-from contextlib import contextmanager
+from collections.abc import Callable, Sequence
 from datetime import UTC, datetime
-from http.server import BaseHTTPRequestHandler
 from pathlib import Path
 from typing import Any
 
@@ -48,8 +45,8 @@ if str(REPO) not in sys.path:  # run as a script from anywhere
 
 from sqlalchemy import create_engine, delete, select  # noqa: E402  (after the sys.path fix above)
 
-from newsharvest.replica.server import SITE_NAMES, ReplicaServer  # noqa: E402
-from pipeline.sites import Site, load_sites  # noqa: E402
+from newsharvest.replica.server import SITE_NAMES, ReplicaServer, request_kind  # noqa: E402
+from pipeline.sites import load_sites  # noqa: E402
 from storage.models import CrawlRun, HttpValidator  # noqa: E402
 
 DEFAULT_OUT = REPO / "bench/results/second_crawl.json"
@@ -57,77 +54,6 @@ KINDS = ("robots", "feed", "sitemap", "listing", "article", "other")
 CRAWLS = ("first", "second, no validators", "second", "refresh")
 DOWNLOAD_TIMEOUT = 2.0
 SLOW_SECONDS = 3.0
-
-
-def kind_of(site: Site, path: str) -> str:
-    """What a request for ``path`` (with its query) was for: one of ``KINDS``."""
-    if path == "/robots.txt":
-        return "robots"
-    if path in site.feeds:
-        return "feed"
-    if path in site.sitemaps:
-        return "sitemap"
-    url = site.base_url + path
-    if site.is_article_url(url):
-        return "article"
-    return "listing" if site.is_listing_url(url) or path in site.start_urls else "other"
-
-
-class Answers:
-    """The statuses replica servers in this process answered with, per site (their own log has paths only)."""
-
-    def __init__(self) -> None:
-        self._lock = threading.Lock()
-        self._log: list[tuple[str, str, int]] = []
-        self._bytes: Counter[str] = Counter()
-
-    def record(self, site: str, path: str, status: int) -> None:
-        with self._lock:
-            self._log.append((site, path, status))
-
-    def add_bytes(self, site: str, n: int) -> None:
-        with self._lock:
-            self._bytes[site] += n
-
-    def body_bytes(self, site: str) -> int:
-        with self._lock:
-            return self._bytes[site]
-
-    def statuses(self, site: str) -> Counter[int]:
-        with self._lock:
-            return Counter(status for name, _path, status in self._log if name == site)
-
-    def clear(self) -> None:
-        with self._lock:
-            self._log.clear()
-            self._bytes.clear()
-
-
-@contextmanager
-def recording_answers() -> Iterator[Answers]:
-    """Record every status and body length a replica server sends while the block runs (stdlib methods wrapped)."""
-    answers = Answers()
-    original, original_header = BaseHTTPRequestHandler.send_response, BaseHTTPRequestHandler.send_header
-
-    def send_response(handler: BaseHTTPRequestHandler, code: int, message: str | None = None) -> None:
-        name = getattr(handler.server, "site_name", None)
-        if name is not None:
-            answers.record(name, handler.path, int(code))
-        original(handler, code, message)
-
-    def send_header(handler: BaseHTTPRequestHandler, keyword: str, value: str) -> None:
-        name = getattr(handler.server, "site_name", None)
-        if name is not None and keyword.lower() == "content-length" and handler.command != "HEAD":
-            answers.add_bytes(name, int(value))
-        original_header(handler, keyword, value)
-
-    BaseHTTPRequestHandler.send_response = send_response  # type: ignore[method-assign,assignment]
-    BaseHTTPRequestHandler.send_header = send_header  # type: ignore[method-assign,assignment]
-    try:
-        yield answers
-    finally:
-        BaseHTTPRequestHandler.send_response = original  # type: ignore[method-assign]
-        BaseHTTPRequestHandler.send_header = original_header  # type: ignore[method-assign]
 
 
 def _env(db_url: str, home: Path, timeout: float) -> dict[str, str]:
@@ -148,7 +74,7 @@ def _cli(env: dict[str, str], *args: str) -> subprocess.CompletedProcess[str]:
 
 
 def measure_site(
-    name: str, server: ReplicaServer, answers: Answers, workdir: Path, *, timeout: float = DOWNLOAD_TIMEOUT
+    name: str, server: ReplicaServer, workdir: Path, *, timeout: float = DOWNLOAD_TIMEOUT
 ) -> dict[str, dict[str, Any]]:
     """The four crawls of one site into a fresh archive under ``workdir``: requests by kind, 304s, seconds."""
     db_path = workdir / f"{name}.db"
@@ -166,21 +92,21 @@ def measure_site(
                     conn.execute(delete(HttpValidator))
             time.sleep(0.2)  # let a late answer of the previous crawl (the slow fault page) land before counting
             server.clear_requests()
-            answers.clear()
             extra = ["--refresh"] if crawl == "refresh" else []
             started = time.monotonic()
             _cli(env, "crawl", name, f"--base-url={base}", *extra)
             wall = time.monotonic() - started
             requested = server.requests(name)
+            answers = server.answers(name)
             with engine.connect() as conn:
                 run = conn.execute(select(CrawlRun).order_by(CrawlRun.id.desc()).limit(1)).one()
                 validators = len(conn.execute(select(HttpValidator.id)).all())
-            by_kind = Counter(kind_of(site, path) for path in requested)
+            by_kind = Counter(request_kind(site, path) for path in requested)
             results[crawl] = {
                 "requests": {kind: by_kind[kind] for kind in KINDS},
                 "total": len(requested),
-                "not_modified": answers.statuses(name)[304],
-                "body_bytes": answers.body_bytes(name),
+                "not_modified": sum(answer.status == 304 for answer in answers),
+                "body_bytes": sum(answer.body_bytes for answer in answers),
                 "wall_s": round(wall, 2),
                 "run_s": round((run.finished_at - run.started_at).total_seconds(), 2),
                 "status": run.status,
@@ -201,10 +127,10 @@ def run(
     """Measure every site, print the table through ``log``, and store the result in ``out`` (unless None) under its
     crawl delay, next to those of other crawl delays; returns it."""
     started = time.monotonic()
-    with tempfile.TemporaryDirectory(prefix="nh-second-crawl-") as tmp, recording_answers() as answers:
+    with tempfile.TemporaryDirectory(prefix="nh-second-crawl-") as tmp:
         root = workdir or Path(tmp)
         with ReplicaServer(sites=sites, crawl_delay=crawl_delay, slow_seconds=slow_seconds) as server:
-            per_site = {name: measure_site(name, server, answers, root, timeout=timeout) for name in sites}
+            per_site = {name: measure_site(name, server, root, timeout=timeout) for name in sites}
     result: dict[str, Any] = {
         "generated_at": datetime.now(UTC).isoformat(timespec="seconds"),
         "machine": {"python": platform.python_version(), "platform": platform.platform(), "cpus": os.cpu_count()},

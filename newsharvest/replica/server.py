@@ -40,28 +40,60 @@ import threading
 import time
 import unicodedata
 from collections.abc import Callable, Iterable
+from dataclasses import dataclass
 from datetime import date, datetime
 from email.utils import formatdate, parsedate_to_datetime
 from http import HTTPStatus
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from types import TracebackType
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo
+
+if TYPE_CHECKING:
+    from pipeline.sites import Site
 
 __all__ = [
     "FAULT_PATHS",
     "SITES_ROOT",
     "SITE_NAMES",
+    "Answer",
     "ReplicaServer",
     "encode_text",
     "file_for",
+    "request_kind",
     "today_vi",
 ]
 
 SITES_ROOT = Path(__file__).resolve().parent / "sites"
 SITE_NAMES = ("baolangson_old", "sonoivu", "langson_portal")
+
+
+@dataclass(frozen=True)
+class Answer:
+    """One response a replica site sent."""
+
+    path: str  # path with query, as requested
+    status: int
+    body_bytes: int  # 0 for HEAD and 304
+
+
+def request_kind(site: Site, path: str) -> str:
+    """What a request for ``path`` (with its query) was, by the site's declaration: robots, feed, sitemap, article,
+    listing or other."""
+    if path == "/robots.txt":
+        return "robots"
+    if path in site.feeds:
+        return "feed"
+    if path in site.sitemaps:
+        return "sitemap"
+    url = site.base_url + path
+    if site.is_article_url(url):
+        return "article"
+    return "listing" if site.is_listing_url(url) or path in site.start_urls else "other"
+
+
 # Listed on sonoivu's listing pages like articles, at paths matching its article_url_pattern.
 FAULT_PATHS: dict[str, dict[str, str]] = {
     "sonoivu": {
@@ -247,6 +279,8 @@ class _Handler(BaseHTTPRequestHandler):
         self._send(status, {"Content-Type": "text/html; charset=utf-8"}, body, send_body)
 
     def _send(self, status: HTTPStatus, headers: dict[str, str], body: bytes, send_body: bool) -> None:
+        sent = len(body) if send_body and status != HTTPStatus.NOT_MODIFIED else 0
+        self.server.owner._record_answer(self.server.site_name, Answer(self.path, int(status), sent))
         self.send_response(status)
         for name, value in headers.items():
             self.send_header(name, value)
@@ -281,6 +315,7 @@ class ReplicaServer:
         self._lock = threading.Lock()
         self._stopping = threading.Event()
         self._log: dict[str, list[str]] = {n: [] for n in names}
+        self._answers: dict[str, list[Answer]] = {n: [] for n in names}
         self._servers = {n: _SiteServer(n, Path(root) / n, self) for n in names}
         self._threads = [
             threading.Thread(target=s.serve_forever, kwargs={"poll_interval": 0.1}, name=f"replica-{n}", daemon=True)
@@ -299,11 +334,18 @@ class ReplicaServer:
         with self._lock:
             return list(self._log[site])
 
+    def answers(self, site: str) -> list[Answer]:
+        """What ``site`` answered, in order: path with query, HTTP status, body bytes sent."""
+        with self._lock:
+            return list(self._answers[site])
+
     def clear_requests(self) -> None:
-        """Forget the requests received so far."""
+        """Forget the requests received (and the answers sent) so far."""
         with self._lock:
             for log in self._log.values():
                 log.clear()
+            for answers in self._answers.values():
+                answers.clear()
 
     def stop(self) -> None:
         """Stop serving and close every socket; a slow request still waiting is released at once."""
@@ -313,6 +355,10 @@ class ReplicaServer:
             server.server_close()
         for thread in self._threads:
             thread.join(timeout=5)
+
+    def _record_answer(self, site: str, answer: Answer) -> None:
+        with self._lock:
+            self._answers[site].append(answer)
 
     def _record(self, site: str, target: str) -> None:
         with self._lock:

@@ -14,6 +14,7 @@ from typing import Any
 import pytest
 from bench_scripts import load_bench
 
+from newsharvest.replica.server import request_kind
 from pipeline.sites import load_sites
 
 SITE = "langson_portal"
@@ -66,7 +67,7 @@ def test_results_file_keeps_a_run_per_crawl_delay(result: dict[str, Any], out: P
 def test_requests_are_told_apart_by_kind() -> None:
     site = load_sites()[SITE].with_base_url("http://127.0.0.1:8000")
     kinds = [
-        bench.kind_of(site, p)
+        request_kind(site, p)
         for p in ("/robots.txt", "/rss.xml", "/vi/tin-tuc-su-kien?page=1", "/vi/node/31106", "/favicon.ico")
     ]
     assert kinds == ["robots", "feed", "listing", "article", "other"]

@@ -17,11 +17,9 @@ import shutil
 import signal
 import subprocess
 import sys
-import threading
 import time
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from http.server import BaseHTTPRequestHandler
 from pathlib import Path
 
 import pytest
@@ -37,7 +35,7 @@ from twisted.python.failure import Failure
 from crawler.conditional import CONDITIONAL_STAT, NOT_MODIFIED_STAT, ConditionalRequestMiddleware
 from crawler.settings import scrapy_settings
 from crawler.spiders.news import NewsSpider
-from newsharvest.replica.server import FAULT_PATHS, SITES_ROOT, ReplicaServer
+from newsharvest.replica.server import FAULT_PATHS, SITES_ROOT, ReplicaServer, request_kind
 from pipeline.archive import open_run
 from pipeline.config import Settings
 from pipeline.page import FetchedPage, PageHints
@@ -379,53 +377,6 @@ NEW_PARAGRAPHS = (
 )
 
 
-def kind_of(site: Site, path: str) -> str:
-    """robots, feed, sitemap, listing, article or other: what a request to ``path`` was for."""
-    if path == "/robots.txt":
-        return "robots"
-    if path in site.feeds:
-        return "feed"
-    if path in site.sitemaps:
-        return "sitemap"
-    url = site.base_url + path
-    if site.is_article_url(url):
-        return "article"
-    return "listing" if site.is_listing_url(url) or path in site.start_urls else "other"
-
-
-@dataclass
-class Served:
-    """Every response the replica servers of this process sent: (site, path, status)."""
-
-    lock: threading.Lock = field(default_factory=threading.Lock)
-    log: list[tuple[str, str, int]] = field(default_factory=list)
-
-    def of(self, site: str) -> list[tuple[str, int]]:
-        with self.lock:
-            return [(path, status) for name, path, status in self.log if name == site]
-
-    def clear(self) -> None:
-        with self.lock:
-            self.log.clear()
-
-
-@pytest.fixture
-def served(monkeypatch: pytest.MonkeyPatch) -> Served:
-    """Statuses as the replica server answered them (its own request log has paths only)."""
-    record = Served()
-    original = BaseHTTPRequestHandler.send_response
-
-    def send_response(handler: BaseHTTPRequestHandler, code: int, message: str | None = None) -> None:
-        name = getattr(handler.server, "site_name", None)
-        if name is not None:
-            with record.lock:
-                record.log.append((name, handler.path, int(code)))
-        original(handler, code, message)
-
-    monkeypatch.setattr(BaseHTTPRequestHandler, "send_response", send_response)
-    return record
-
-
 @pytest.fixture
 def site_copy(tmp_path: Path) -> Path:
     """A copy of the shipped replica site files that a test may change."""
@@ -495,7 +446,7 @@ def add_article(root: Path) -> str:
 
 @pytest.mark.slow
 def test_unchanged_site_is_all_304s_and_a_new_article_is_fetched_without_any_archived_one(
-    sqlite_url: str, tmp_path: Path, site_copy: Path, served: Served
+    sqlite_url: str, tmp_path: Path, site_copy: Path
 ) -> None:
     home = tmp_path / "home"
     assert cli(sqlite_url, home, "init").returncode == 0
@@ -505,21 +456,20 @@ def test_unchanged_site_is_all_304s_and_a_new_article_is_fetched_without_any_arc
         site = site.with_base_url(base)
         crawl(sqlite_url, home, server)
         first_requests = server.requests(SITE)
-        first_articles = [p for p in first_requests if kind_of(site, p) == "article"]
+        first_articles = [p for p in first_requests if request_kind(site, p) == "article"]
         assert len(first_articles) >= 8 and last_run(sqlite_url).new_documents >= 8
         saved = validators_in(sqlite_url)
         assert f"{base}/rss.xml" in saved and f"{base}/vi/tin-tuc-su-kien" in saved
 
         # Second crawl, nothing changed: robots.txt, then a 304 for the feed and the listing; no article at all.
         server.clear_requests()
-        served.clear()
         crawl(sqlite_url, home, server)
         # (Statuses come from the server's answers; which requests were made, from its request log: the slow fault page
         # of the first crawl answers late, after its client gave up.)
-        answered = served.of(SITE)
+        answered = [(answer.path, answer.status) for answer in server.answers(SITE)]
         requested = server.requests(SITE)
-        assert not [p for p in requested if kind_of(site, p) == "article"], requested
-        assert {p: s for p, s in answered if kind_of(site, p) in ("feed", "listing")} == {
+        assert not [p for p in requested if request_kind(site, p) == "article"], requested
+        assert {p: s for p, s in answered if request_kind(site, p) in ("feed", "listing")} == {
             "/rss.xml": 304,
             "/vi/tin-tuc-su-kien": 304,
         }
@@ -553,10 +503,9 @@ def test_unchanged_site_is_all_304s_and_a_new_article_is_fetched_without_any_arc
         archived = stored_paths(sqlite_url, base)
         server.crawl_delay = 0.0
         server.clear_requests()
-        served.clear()
         crawl(sqlite_url, home, server)
-        answered = served.of(SITE)
-        fetched = [p for p in server.requests(SITE) if kind_of(site, p) == "article"]
+        answered = [(answer.path, answer.status) for answer in server.answers(SITE)]
+        fetched = [p for p in server.requests(SITE) if request_kind(site, p) == "article"]
         assert fetched.count(new_path) == 1 and not set(fetched) & archived, fetched
         assert set(fetched) - {new_path} <= set(FAULT_PATHS[SITE].values()), fetched
         assert {p: s for p, s in answered if p == "/vi/tin-tuc-su-kien?page=2"} == {"/vi/tin-tuc-su-kien?page=2": 304}
@@ -567,14 +516,14 @@ def test_unchanged_site_is_all_304s_and_a_new_article_is_fetched_without_any_arc
         # And the crawl after that is back to 304s.
         server.clear_requests()
         crawl(sqlite_url, home, server)
-        assert not [p for p in server.requests(SITE) if kind_of(site, p) == "article"]
+        assert not [p for p in server.requests(SITE) if request_kind(site, p) == "article"]
     with session_factory(sqlite_url)() as session:
         statuses = list(session.scalars(select(CrawlRun.status).order_by(CrawlRun.id)))
     assert statuses == ["succeeded", "succeeded", "failed", "succeeded", "succeeded"]  # the killed run: failed at the next start
 
 
 @pytest.mark.slow
-def test_a_run_cut_short_by_max_articles_keeps_no_validators(sqlite_url: str, tmp_path: Path, served: Served) -> None:
+def test_a_run_cut_short_by_max_articles_keeps_no_validators(sqlite_url: str, tmp_path: Path) -> None:
     home = tmp_path / "home"
     assert cli(sqlite_url, home, "init").returncode == 0
     with ReplicaServer(sites=(SITE,), crawl_delay=0.0, slow_seconds=3.0) as server:
@@ -585,12 +534,12 @@ def test_a_run_cut_short_by_max_articles_keeps_no_validators(sqlite_url: str, tm
         assert last_run(sqlite_url).new_documents == 2
         first_stored = stored_paths(sqlite_url, base)
 
-        served.clear()
+        server.clear_requests()
         crawl(sqlite_url, home, server)
-        answered = served.of(SITE)
-        discovery = {p: s for p, s in answered if kind_of(site, p) in ("feed", "listing")}
+        answered = [(answer.path, answer.status) for answer in server.answers(SITE)]
+        discovery = {p: s for p, s in answered if request_kind(site, p) in ("feed", "listing")}
         assert discovery["/rss.xml"] == 200 and discovery["/vi/tin-tuc-su-kien"] == 200  # no 304 hides the rest
-        fetched = {p for p, _ in answered if kind_of(site, p) == "article"}
+        fetched = {p for p, _ in answered if request_kind(site, p) == "article"}
         assert fetched and not fetched & first_stored  # the rest, and none of the two already stored
         assert last_run(sqlite_url).new_documents >= 8
         assert validators_in(sqlite_url)  # this complete run keeps them
