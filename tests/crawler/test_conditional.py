@@ -23,6 +23,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
+from operator_cli import cli_env, run_cli
 from scrapy import Request
 from scrapy.exceptions import DownloadTimeoutError, IgnoreRequest, NotConfigured
 from scrapy.http import HtmlResponse, Response
@@ -386,17 +387,11 @@ def site_copy(tmp_path: Path) -> Path:
 
 
 def env_for(db_url: str, home: Path) -> dict[str, str]:
-    env = {
-        **os.environ, "NEWSHARVEST_DB": db_url, "NEWSHARVEST_HOME": str(home), "NEWSHARVEST_DOWNLOAD_DELAY": "0",
-        "NEWSHARVEST_DOWNLOAD_TIMEOUT": "2", "NEWSHARVEST_RETRY_TIMES": "1", "NEWSHARVEST_RETRY_BACKOFF": "0.2",
-    }  # fmt: skip
-    env.pop("NEWSHARVEST_SITES", None)
-    return env
+    return cli_env(db_url, home)
 
 
 def cli(db_url: str, home: Path, *args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([sys.executable, "-m", "newsharvest", *args], env=env_for(db_url, home), capture_output=True,
-                          text=True, timeout=120, check=False)  # fmt: skip
+    return run_cli(env_for(db_url, home), *args, timeout=120)
 
 
 def crawl(db_url: str, home: Path, server: ReplicaServer, *extra: str) -> subprocess.CompletedProcess[str]:

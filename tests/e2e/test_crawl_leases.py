@@ -16,6 +16,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from operator_cli import cli_env, run_cli
 from sqlalchemy import func, select
 
 from newsharvest.replica.build import load_articles
@@ -43,17 +44,11 @@ def expected_articles(site: str) -> list[Article]:
 
 
 def env_for(db_url: str, home: Path) -> dict[str, str]:
-    env = {
-        **os.environ, "NEWSHARVEST_DB": db_url, "NEWSHARVEST_HOME": str(home), "NEWSHARVEST_DOWNLOAD_DELAY": "0",
-        "NEWSHARVEST_DOWNLOAD_TIMEOUT": "2", "NEWSHARVEST_RETRY_TIMES": "0", "NEWSHARVEST_LEASE_TTL": "20",
-    }  # fmt: skip
-    env.pop("NEWSHARVEST_SITES", None)
-    return env
+    return cli_env(db_url, home, NEWSHARVEST_RETRY_TIMES="0", NEWSHARVEST_LEASE_TTL="20")
 
 
 def cli(db_url: str, home: Path, *args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([sys.executable, "-m", "newsharvest", *args], env=env_for(db_url, home), capture_output=True,
-                          text=True, timeout=TIMEOUT, check=False)  # fmt: skip
+    return run_cli(env_for(db_url, home), *args, timeout=TIMEOUT)
 
 
 def start_crawl(db_url: str, home: Path, server: ReplicaServer, *extra: str) -> subprocess.Popen[str]:

@@ -9,9 +9,7 @@ clusters against the stories the data declares (``seed``, ``copy_of``, ``near_co
 from __future__ import annotations
 
 import json
-import os
 import subprocess
-import sys
 import unicodedata
 from collections import defaultdict
 from collections.abc import Iterator
@@ -20,6 +18,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from operator_cli import cli_env, run_cli
 from sqlalchemy import select
 
 from newsharvest.replica.build import load_articles, story_ids
@@ -49,14 +48,7 @@ def replicas() -> Iterator[ReplicaServer]:
 
 def newsharvest(db_url: str, home: Path, *args: str) -> subprocess.CompletedProcess[str]:
     """Run the command line as an operator would, with fast settings for a server on this machine."""
-    env = {
-        **os.environ, "NEWSHARVEST_DB": db_url, "NEWSHARVEST_HOME": str(home), "NEWSHARVEST_DOWNLOAD_DELAY": "0",
-        "NEWSHARVEST_DOWNLOAD_TIMEOUT": "2", "NEWSHARVEST_RETRY_TIMES": "1", "NEWSHARVEST_RETRY_BACKOFF": "0.2",
-    }  # fmt: skip
-    env.pop("NEWSHARVEST_SITES", None)
-    return subprocess.run(
-        [sys.executable, "-m", "newsharvest", *args], env=env, capture_output=True, text=True, timeout=240, check=False
-    )
+    return run_cli(cli_env(db_url, home), *args)
 
 
 def crawl_all(db_url: str, home: Path, server: ReplicaServer) -> subprocess.CompletedProcess[str]:
