@@ -44,11 +44,12 @@ if str(REPO) not in sys.path:  # run as a script or loaded by file path
 from bench.extraction import REPLICA_BASE_URL, _read_replica_page  # noqa: E402  (after the sys.path fix above)
 from newsharvest.replica.build import load_articles  # noqa: E402
 from newsharvest.replica.model import Article  # noqa: E402
+from pipeline.bylines import split_trailing_byline  # noqa: E402
 from pipeline.errors import ExtractionError  # noqa: E402
 from pipeline.extract import extract  # noqa: E402
 from pipeline.seeds import parse_seed  # noqa: E402
 from pipeline.sites import load_sites  # noqa: E402
-from pipeline.text import content_hash, normalize_inline, normalize_text, split_byline  # noqa: E402
+from pipeline.text import content_hash, normalize_inline, normalize_text  # noqa: E402
 
 __all__ = [
     "COMBOS",
@@ -231,7 +232,7 @@ class Base:
 def as_archived(text: str) -> str:
     """A body as the archive stores it: normalised lines, a trailing byline split off (as ``extract`` does)."""
     lines = [line for line in normalize_text(text).split("\n") if line]
-    body, _ = split_byline(lines)
+    body, _ = split_trailing_byline(lines)
     return "\n".join(body)
 
 

@@ -21,6 +21,7 @@ from pipeline.clusters import NearDuplicateIndex
 from pipeline.config import Settings
 from pipeline.ingest import IngestOutcome, ingest_page
 from pipeline.page import FetchedPage
+from pipeline.site_templates import learn_site_template, load_site_template, template_due
 from pipeline.sites import Site
 from pipeline.urls import canonicalize_url
 from pipeline.worker import ExtractionWorker
@@ -96,6 +97,9 @@ class Archive:
         self._settings = settings
         self._worker = ExtractionWorker(settings.extract_timeout)
         self._index = NearDuplicateIndex(settings.near_dup_params)
+        with session_factory() as session:
+            self._template, self._template_learned_at = load_site_template(session, site_id)
+            self._articles_archived = repository.article_page_count(session, site_id)
         self._counts: Counter[str] = Counter()
         # Canonical URL → (ETag, Last-Modified, canonical article URLs found there): written by finish() on success.
         self._pending_validators: dict[str, tuple[str | None, str | None, frozenset[str]]] = {}
@@ -115,10 +119,15 @@ class Archive:
             lambda session: ingest_page(
                 session, page, self.site, site_id=self.site_id, run_id=self.run_id,
                 extractor=self._worker.extract, max_bytes=self._settings.max_page_bytes, index=self._index,
+                template=self._template,
             ),
             page.url,
         )  # fmt: skip
         self._counts["pages"] += 1
+        if outcome.document_id is not None:
+            self._articles_archived += 1
+            if template_due(self._articles_archived, self._template_learned_at):
+                self._learn_template()
         self._counts[_COUNTER_OF_OUTCOME[outcome.kind]] += 1
         if outcome.kind == "near_duplicate":
             self._counts["new"] += 1
@@ -128,6 +137,18 @@ class Archive:
         else:
             log.info("page %s: %s (document %s)", page.url, outcome.kind, outcome.document_id, extra=extra)
         return outcome
+
+    def _learn_template(self) -> None:
+        """Learn the site's template from its archived pages; later pages of this run are extracted with it."""
+        extra = {"site": self.site.name, "run_id": self.run_id}
+        self._template_learned_at = self._articles_archived  # also after a failure: tried again when next due
+        try:
+            with self._sessions.begin() as session:
+                self._template = learn_site_template(session, self.site_id)
+        except SQLAlchemyError as exc:  # a busy database: keep the old template
+            log.warning("could not store the site template: %s", exc, extra=extra)
+            return
+        log.info("template of %s learned: %d blocks", self.site.name, len(self._template.blocks), extra=extra)
 
     def record_error(self, url: str, message: str, *, status: int | None = None, kind: str = "listing") -> None:
         """Record a failed listing, feed or sitemap fetch against the run."""

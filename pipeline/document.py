@@ -26,4 +26,6 @@ class Extraction:
     published_at: datetime | None  # timezone-aware
     authors: tuple[str, ...]
     lang: str
-    date_source: str  # "selector", "meta", "jsonld", "hints:<source>", "lead", "htmldate" or "" when none
+    date_source: str  # "selector", "jsonld", "meta", "visible", "hints:<source>", "lead", "htmldate" or "" when none
+    published_precision: str = ""  # "day" (no time of day was given), "minute" or "second"; "" without a date
+    attribution: str = ""  # the outlet a republished article credits ("Theo TTXVN" → "TTXVN"), "" when none

@@ -2,7 +2,9 @@
 
 Fields: id, site, origin, origin_ref, url, urls, title, published_at, authors, text, lang, content_hash,
 duplicate_of, first_seen_at, duplicate_score (added with near-duplicates: null for a cluster root or a lone
-document). ``published_at`` is ISO 8601 with the offset the page gave (or the site's timezone);
+document), published_precision (``day``, ``minute`` or ``second``; null without a date) and attribution (the outlet
+a republished article credits, or null). ``published_at`` is ISO 8601 with the offset the page gave (or the site's
+timezone), or just the day (``2020-05-21``) when only a day is known;
 ``first_seen_at`` is ISO 8601 UTC; ``url`` is the first URL the document was seen at (null for a seed never found
 online); ``authors`` and ``urls`` are lists (JSON-encoded strings in CSV).
 """
@@ -25,17 +27,18 @@ __all__ = ["EXPORT_FIELDS", "export_records", "write_csv", "write_jsonl"]
 
 EXPORT_FIELDS = (
     "id", "site", "origin", "origin_ref", "url", "urls", "title", "published_at", "authors", "text", "lang",
-    "content_hash", "duplicate_of", "first_seen_at", "duplicate_score",
+    "content_hash", "duplicate_of", "first_seen_at", "duplicate_score", "published_precision", "attribution",
 )  # fmt: skip
 _BATCH = 500
 
 
-def _local_iso(moment: datetime | None, offset_minutes: int | None) -> str | None:
+def _local_iso(moment: datetime | None, offset_minutes: int | None, precision: str | None) -> str | None:
     if moment is None:
         return None
     if offset_minutes is not None:
         moment = moment.astimezone(timezone(timedelta(minutes=offset_minutes)))
-    return moment.isoformat()
+    # A date known only to the day is written as that day: a midnight would claim a time nobody gave.
+    return moment.date().isoformat() if precision == "day" else moment.isoformat()
 
 
 def export_records(session: Session, *, since: datetime | None = None, site: str | None = None) -> Iterator[dict[str, Any]]:
@@ -61,9 +64,11 @@ def _records(session: Session, documents: list[Document], sites: dict[int, str])
         yield {
             "id": d.id, "site": sites.get(d.site_id) if d.site_id else None, "origin": d.origin, "origin_ref": d.origin_ref,
             "url": urls[d.id][0] if urls[d.id] else None, "urls": urls[d.id], "title": d.title,
-            "published_at": _local_iso(d.published_at, d.published_utc_offset), "authors": list(d.authors),
+            "published_at": _local_iso(d.published_at, d.published_utc_offset, d.published_precision),
+            "authors": list(d.authors),
             "text": d.text, "lang": d.lang, "content_hash": d.content_hash, "duplicate_of": d.duplicate_of,
             "first_seen_at": d.first_seen_at.isoformat(), "duplicate_score": d.duplicate_score,
+            "published_precision": d.published_precision, "attribution": d.attribution,
         }  # fmt: skip
 
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import asdict, dataclass
-from datetime import datetime
+from datetime import UTC, datetime, timedelta, timezone
 
 from sqlalchemy.orm import Session
 
@@ -20,14 +20,16 @@ from pipeline.document import Extraction, PageHints
 from pipeline.errors import NotArticleError, PageError
 from pipeline.page import FetchedPage
 from pipeline.sites import Site
+from pipeline.template import SiteTemplate
 from pipeline.text import content_hash
 from pipeline.urls import canonicalize_url
 from storage import repository
 from storage.models import Document
 
-__all__ = ["Extractor", "IngestOutcome", "ingest_page", "store_extraction"]
+__all__ = ["Extractor", "IngestOutcome", "enrich_date", "ingest_page", "store_extraction"]
 
-Extractor = Callable[[str, str, Site, PageHints | None], Extraction]
+# (html, final URL, site, listing/feed hints, the site's learned template) → Extraction
+Extractor = Callable[[str, str, Site, PageHints | None, SiteTemplate | None], Extraction]
 
 
 @dataclass(frozen=True)
@@ -80,8 +82,10 @@ def store_extraction(
             text=extraction.text,
             published_at=extraction.published_at,
             published_utc_offset=_offset_minutes(extraction.published_at),
+            published_precision=extraction.published_precision or None,
             date_source=extraction.date_source,
             authors=list(extraction.authors),
+            attribution=extraction.attribution or None,
             lang=extraction.lang,
             content_hash=digest,
             first_seen_at=seen_at,
@@ -89,20 +93,60 @@ def store_extraction(
         fp = index.fingerprint(extraction.text)
         kind = "near_duplicate" if index.link(session, document, fp) is not None else "new"
         index.add(session, document.id, fp)
+        if document.duplicate_of is not None:
+            root = session.get(Document, document.duplicate_of)
+            if root is not None and root.origin == "seed":
+                enrich_date(root, extraction.published_at, extraction.published_precision, extraction.date_source)
+        if origin == "seed":  # crawled copies archived before their seed lend it their time of day
+            for member in repository.cluster_members(session, document.id):
+                moment = _local(member.published_at, member.published_utc_offset)
+                if enrich_date(document, moment, member.published_precision, member.date_source):
+                    break
     else:
         found = session.get(Document, decision.document_id)
         assert found is not None
         document = found
         kind = "same_url" if isinstance(decision, dedup.SameUrl) else "duplicate"
+        if kind == "duplicate" and document.origin == "seed":
+            enrich_date(document, extraction.published_at, extraction.published_precision, extraction.date_source)
     if site_id is not None:
         for url in canonical_urls:
             repository.add_document_url(session, document, site_id, url, seen_at)
     return kind, document
 
 
+def _local(moment: datetime | None, offset_minutes: int | None) -> datetime | None:
+    """A stored instant back on the clock of the page that gave it."""
+    if moment is None:
+        return None
+    return moment.astimezone(timezone(timedelta(minutes=offset_minutes or 0)))
+
+
+def enrich_date(document: Document, published_at: datetime | None, precision: str | None, source: str) -> bool:
+    """Give ``document`` the exact time a copy of it states, when it only knows the day (or no date); True if it did.
+
+    A seed gives a day ("Ngày 21/5/2020"); a crawled copy of it often gives the minute. The copy's time is taken
+    only when it falls on the document's day, so a republication days later never moves the original's date.
+    ``published_at`` is the copy's date with the offset its page gave.
+    """
+    if published_at is None or precision in (None, "", "day"):
+        return False
+    if document.published_at is not None:
+        if document.published_precision not in (None, "day"):
+            return False
+        local_day = (document.published_at.astimezone(UTC) + timedelta(minutes=document.published_utc_offset or 0)).date()
+        if published_at.date() != local_day:  # an aware datetime's date() is the day on its own clock
+            return False
+    document.published_at = published_at
+    document.published_utc_offset = _offset_minutes(published_at)
+    document.published_precision = precision
+    document.date_source = f"{document.date_source}+{source}"[:40] if document.date_source else source
+    return True
+
+
 def ingest_page(
     session: Session, page: FetchedPage, site: Site, *, site_id: int, run_id: int | None, extractor: Extractor, max_bytes: int,
-    index: NearDuplicateIndex,
+    index: NearDuplicateIndex, template: SiteTemplate | None = None,
 ) -> IngestOutcome:
     """Record ``page`` and, when it is an article, its document; the caller commits."""
     canonical = canonicalize_url(page.url)
@@ -118,7 +162,7 @@ def ingest_page(
         return IngestOutcome("error", page.url, error=error)
     try:
         html = decode_html(page.body, page.content_type)
-        extraction = extractor(html, page.final_url, site, page.hints)
+        extraction = extractor(html, page.final_url, site, page.hints, template)
     except NotArticleError as exc:
         repository.add_page(session, **record, body=page.body, outcome="not_article", error=str(exc))
         return IngestOutcome("not_article", page.url, error=str(exc))

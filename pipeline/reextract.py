@@ -2,6 +2,7 @@
 
 Nothing is fetched. Two kinds of work, one transaction per item:
 
+- each site's template (``pipeline.template``) is learned afresh from all its archived pages first;
 - every crawled document is re-extracted from the newest stored page of its own URL; fields that differ are updated
   and, when the text changed, its content hash and signature are recomputed and its cluster is re-linked
   (``NearDuplicateIndex.relink``). A page that no longer extracts leaves its document as it was and is reported.
@@ -30,7 +31,9 @@ from pipeline.decode import decode_html
 from pipeline.document import Extraction, PageHints
 from pipeline.errors import PageError
 from pipeline.ingest import Extractor, store_extraction
+from pipeline.site_templates import FIRST_LEARN_AT, learn_site_template
 from pipeline.sites import Site
+from pipeline.template import SiteTemplate
 from pipeline.text import content_hash
 from storage import repository
 from storage.models import Document, DocumentUrl, Page, SiteRecord
@@ -40,7 +43,7 @@ __all__ = ["ReextractItem", "ReextractReport", "reextract"]
 log = logging.getLogger(__name__)
 
 # The document fields extraction decides, compared before and after.
-_FIELDS = ("title", "text", "published_at", "authors", "lang", "date_source")
+_FIELDS = ("title", "text", "published_at", "published_precision", "authors", "attribution", "lang", "date_source")
 
 
 @dataclass(frozen=True)
@@ -104,15 +107,30 @@ def reextract(
         names = repository.site_names(session)
         document_pages = _document_pages(session, site, since)
         failed_pages = _failed_pages(session, site, since)
+    templates = _learn_templates(session_factory, names, sites, site)
     for document_id, page_id in document_pages:
         with session_factory.begin() as session:
-            item = _redo_document(session, document_id, page_id, sites, names, extractor, index)
+            item = _redo_document(session, document_id, page_id, sites, names, extractor, index, templates)
         _record(report, item, on_item)
     for page_id in failed_pages:
         with session_factory.begin() as session:
-            item = _retry_page(session, page_id, sites, names, extractor, index)
+            item = _retry_page(session, page_id, sites, names, extractor, index, templates)
         _record(report, item, on_item)
     return report
+
+
+def _learn_templates(
+    session_factory: sessionmaker[Session], names: dict[int, str], sites: dict[str, Site], only: str | None
+) -> dict[int, SiteTemplate]:
+    """Each declared site's template, learned afresh from everything archived (and stored), before re-extracting."""
+    templates: dict[int, SiteTemplate] = {}
+    for site_id, name in names.items():
+        if name not in sites or (only is not None and name != only):
+            continue
+        with session_factory.begin() as session:
+            if repository.article_page_count(session, site_id) >= FIRST_LEARN_AT:
+                templates[site_id] = learn_site_template(session, site_id)
+    return templates
 
 
 def _record(report: ReextractReport, item: ReextractItem, on_item: Callable[[ReextractItem], None] | None) -> None:
@@ -165,31 +183,34 @@ def _failed_pages(session: Session, site: str | None, since: datetime | None) ->
     return sorted(page_id for page_id in session.scalars(query) if page_id is not None)
 
 
-def _extract(page: Page, sites: dict[str, Site], names: dict[int, str], extractor: Extractor) -> Extraction:
+def _extract(
+    page: Page, sites: dict[str, Site], names: dict[int, str], extractor: Extractor, templates: dict[int, SiteTemplate]
+) -> Extraction:
     name = names.get(page.site_id, "?")
     if name not in sites:
         raise PageError(f"site {name!r} is not declared any more (add it back to a site file to re-extract its pages)")
     assert page.raw_html is not None
     body = repository.decompress_html(page.raw_html)
     hints = PageHints(**page.hints) if page.hints else None
-    return extractor(decode_html(body, page.content_type), page.final_url, sites[name], hints)
+    return extractor(decode_html(body, page.content_type), page.final_url, sites[name], hints, templates.get(page.site_id))
 
 
 def _redo_document(
     session: Session, document_id: int, page_id: int, sites: dict[str, Site], names: dict[int, str],
-    extractor: Extractor, index: NearDuplicateIndex,
+    extractor: Extractor, index: NearDuplicateIndex, templates: dict[int, SiteTemplate],
 ) -> ReextractItem:  # fmt: skip
     document = session.get(Document, document_id)
     page = session.get(Page, page_id)
     assert document is not None and page is not None
     before = document.duplicate_of
     try:
-        extraction = _extract(page, sites, names, extractor)
+        extraction = _extract(page, sites, names, extractor, templates)
     except PageError as exc:
         return ReextractItem("error", page.url, page.id, document.id, (), before, before, f"{type(exc).__name__}: {exc}")
     new_values = {
         "title": extraction.title, "text": extraction.text, "published_at": extraction.published_at,
-        "authors": list(extraction.authors), "lang": extraction.lang, "date_source": extraction.date_source,
+        "published_precision": extraction.published_precision or None, "authors": list(extraction.authors),
+        "attribution": extraction.attribution or None, "lang": extraction.lang, "date_source": extraction.date_source,
     }  # fmt: skip
     changed = tuple(name for name in _FIELDS if _differs(getattr(document, name), new_values[name]))
     if not changed:
@@ -209,12 +230,12 @@ def _redo_document(
 
 def _retry_page(
     session: Session, page_id: int, sites: dict[str, Site], names: dict[int, str], extractor: Extractor,
-    index: NearDuplicateIndex,
+    index: NearDuplicateIndex, templates: dict[int, SiteTemplate],
 ) -> ReextractItem:  # fmt: skip
     page = session.get(Page, page_id)
     assert page is not None
     try:
-        extraction = _extract(page, sites, names, extractor)
+        extraction = _extract(page, sites, names, extractor, templates)
     except PageError as exc:
         return ReextractItem("still_failing", page.url, page.id, error=f"{type(exc).__name__}: {exc}")
     urls = list(dict.fromkeys([page.canonical_url]))

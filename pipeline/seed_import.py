@@ -66,8 +66,9 @@ def _import_one(session: Session, path: Path, drop_lines: tuple[re.Pattern[str],
     if not seed.text:
         raise SeedError(f"{path}: no article text left after removing chrome lines")
     extraction = Extraction(
-        title=seed.title, text=seed.text, published_at=seed.published_at, authors=seed.authors, lang=seed.lang, date_source="seed"
-    )
+        title=seed.title, text=seed.text, published_at=seed.published_at, authors=seed.authors, lang=seed.lang,
+        date_source="seed", published_precision="day" if seed.published_at else "", attribution=seed.attribution,
+    )  # fmt: skip
     _kind, document = store_extraction(
         session, extraction, site_id=None, canonical_urls=[], seen_at=utcnow(), origin="seed", origin_ref=ref, index=index
     )

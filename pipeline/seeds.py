@@ -13,9 +13,10 @@ from dataclasses import dataclass
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
+from pipeline.bylines import split_trailing_byline
 from pipeline.dates import find_date_in_lead, parse_date, reference_from_body
 from pipeline.errors import SeedError
-from pipeline.text import detect_language, normalize_inline, normalize_text, split_byline
+from pipeline.text import detect_language, normalize_inline, normalize_text
 
 __all__ = ["SeedDocument", "parse_seed"]
 
@@ -34,9 +35,10 @@ class SeedDocument:
     ref: str
     title: str
     text: str
-    published_at: datetime | None
+    published_at: datetime | None  # a day: the lead names the event's day, not the minute of publication
     authors: tuple[str, ...]
     lang: str
+    attribution: str = ""
 
 
 def _flat(line: str) -> str:
@@ -77,10 +79,11 @@ def parse_seed(text: str, ref: str, drop_lines: Iterable[re.Pattern[str]] = (), 
         raise SeedError(f"seed {ref}: no title and body found")
     title, body = normalize_inline(body[0]), body[1:]
     lang = detect_language("\n".join(body), "vi")
-    byline = ""
-    if lang == "vi":
-        body, byline = split_byline(body)
+    body, byline = split_trailing_byline(body, english=lang != "vi")
     joined = "\n".join(body)
     # "Chiều nay (12/10)": the year is the latest one the body mentions, not the capture year (often a later one).
     published = find_date_in_lead(body[0], tz, reference_from_body(joined, captured, tz)) if body else None
-    return SeedDocument(ref=ref, title=title, text=joined, published_at=published, authors=(byline,) if byline else (), lang=lang)
+    return SeedDocument(
+        ref=ref, title=title, text=joined, published_at=published, authors=byline.authors, lang=lang,
+        attribution=byline.attribution,
+    )  # fmt: skip

@@ -10,10 +10,8 @@ __all__ = [
     "content_hash",
     "detect_language",
     "fold_for_matching",
-    "is_byline",
     "normalize_inline",
     "normalize_text",
-    "split_byline",
 ]
 
 # Every Unicode space (NBSP, thin/em spaces, ideographic space, tabs) counts as one ordinary space.
@@ -85,27 +83,3 @@ def detect_language(text: str, default: str) -> str:
     if tokens and sum(t in _EN_STOPWORDS for t in tokens) / len(tokens) >= 0.12:
         return "en"
     return default
-
-
-# Bylines as typed by editors: "ĐỖ HOẠT", "BBT", "THANH HUYỀN - ĐỖ HOẠT" (Báo Lạng Sơn) or "Khánh Ly", "Thùy Linh"
-# (department sites). Short, no digits, no sentence punctuation at the end.
-_CAPS_BYLINE_RE = re.compile(r"^[^\W\d_][^\W\d_ .]*\.?(?:\s*[-,&/]?\s*[^\W\d_][^\W\d_ .]*\.?){0,5}$")
-_NAME_WORD_RE = re.compile(r"^[^\W\d_][^\W\d_]*$")
-_MAX_BYLINE_CHARS = 40
-
-
-def is_byline(line: str) -> bool:
-    """Whether a (last) paragraph is an author line: ALL-CAPS and short, or 2–4 capitalised words."""
-    if not line or len(line) > _MAX_BYLINE_CHARS or line[-1] in ".!?:;,":
-        return False
-    if line == line.upper() and any(c.isalpha() for c in line):
-        return _CAPS_BYLINE_RE.match(line) is not None
-    words = line.split()
-    return 2 <= len(words) <= 4 and all(_NAME_WORD_RE.match(w) and w[0].isupper() for w in words)
-
-
-def split_byline(lines: list[str]) -> tuple[list[str], str]:
-    """Body lines without a trailing byline, and the byline (NFC, as written) or ``""``."""
-    if len(lines) > 1 and is_byline(lines[-1]):
-        return lines[:-1], unicodedata.normalize("NFC", lines[-1])
-    return lines, ""

@@ -16,6 +16,7 @@ from pipeline.document import Extraction, PageHints
 from pipeline.errors import ExtractionError
 from pipeline.extract import extract
 from pipeline.sites import Site
+from pipeline.template import SiteTemplate
 
 __all__ = ["ExtractionWorker"]
 
@@ -30,10 +31,12 @@ class ExtractionWorker:
         self.timeout = timeout
         self._pool: Pool | None = None
 
-    def extract(self, html: str, url: str, site: Site, hints: PageHints | None = None) -> Extraction:
+    def extract(
+        self, html: str, url: str, site: Site, hints: PageHints | None = None, template: SiteTemplate | None = None
+    ) -> Extraction:
         """Extract one page, or raise ``ExtractionError`` (including when the time limit is hit)."""
         pool = self._ensure_pool()
-        pending = pool.apply_async(extract, (html, url, site, hints))
+        pending = pool.apply_async(extract, (html, url, site, hints, template))
         try:
             return pending.get(self.timeout)
         except multiprocessing.TimeoutError:

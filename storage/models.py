@@ -39,6 +39,7 @@ __all__ = [
     "Page",
     "SiteLease",
     "SiteRecord",
+    "SiteTemplateRecord",
     "UTCDateTime",
     "utcnow",
 ]
@@ -139,8 +140,11 @@ class Document(Base):
     text: Mapped[str] = mapped_column(Text)
     published_at: Mapped[datetime | None]  # the instant, in UTC
     published_utc_offset: Mapped[int | None] = mapped_column(Integer)  # minutes east of UTC as the page gave it
+    # "day" (only a day was given: published_at is local midnight, a stand-in), "minute" or "second"; null: no date
+    published_precision: Mapped[str | None] = mapped_column(String(10))
     date_source: Mapped[str] = mapped_column(String(40), default="")
     authors: Mapped[list[str]] = mapped_column(default=list)
+    attribution: Mapped[str | None] = mapped_column(String(500))  # the outlet a republished article credits
     lang: Mapped[str] = mapped_column(String(16))
     content_hash: Mapped[str] = mapped_column(String(64))
     duplicate_of: Mapped[int | None] = mapped_column(ForeignKey("documents.id"), index=True)
@@ -236,3 +240,15 @@ class HttpValidator(Base):
     etag: Mapped[str | None] = mapped_column(String(500))
     last_modified: Mapped[str | None] = mapped_column(String(100))  # the header's text, sent back as If-Modified-Since
     checked_at: Mapped[datetime] = mapped_column(default=utcnow)  # last fetch or 304
+
+
+class SiteTemplateRecord(Base):
+    """The blocks learned as one site's template (``pipeline.template``): recurring chrome taken out of its articles."""
+
+    __tablename__ = "site_templates"
+
+    site_id: Mapped[int] = mapped_column(ForeignKey("sites.id"), primary_key=True, autoincrement=False)
+    pages_sampled: Mapped[int] = mapped_column(Integer)  # article pages the blocks were learned from
+    pages_archived: Mapped[int] = mapped_column(Integer)  # the site's archived article pages when it was learned
+    blocks: Mapped[list[dict[str, Any]]] = mapped_column(JSON, default=list)
+    learned_at: Mapped[datetime] = mapped_column(default=utcnow)

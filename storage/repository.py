@@ -7,15 +7,28 @@ from collections.abc import Iterable, Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import delete, select, update
+from sqlalchemy import delete, func, select, update
 from sqlalchemy.orm import Session
 
-from storage.models import CrawlRun, Document, DocumentSignature, DocumentUrl, HttpValidator, LshKey, Page, SiteRecord, utcnow
+from storage.models import (
+    CrawlRun,
+    Document,
+    DocumentSignature,
+    DocumentUrl,
+    HttpValidator,
+    LshKey,
+    Page,
+    SiteRecord,
+    SiteTemplateRecord,
+    utcnow,
+)
 
 __all__ = [
     "add_document",
     "add_document_url",
     "add_page",
+    "article_page_count",
+    "article_pages_sample",
     "cluster_members",
     "compress_html",
     "decompress_html",
@@ -27,11 +40,13 @@ __all__ = [
     "known_urls",
     "recorded_urls",
     "save_signature",
+    "save_template",
     "save_validators",
     "seed_document",
     "signatures_of",
     "site_names",
     "start_run",
+    "template_of",
     "urls_of",
     "validators_for",
 ]  # fmt: skip
@@ -235,3 +250,51 @@ def recorded_urls(session: Session, run_id: int, canonical_urls: Iterable[str]) 
         chunk = wanted[start : start + _CHUNK]
         found.update(session.scalars(select(Page.canonical_url).where(Page.run_id == run_id, Page.canonical_url.in_(chunk))))
     return found
+
+
+# Page outcomes that archived an article (its raw HTML is an article page of the site).
+_ARTICLE_OUTCOMES = ("new", "near_duplicate", "duplicate", "same_url")
+
+
+def article_page_count(session: Session, site_id: int) -> int:
+    """How many article pages of the site the archive holds (any fetch that produced or matched a document)."""
+    query = select(func.count(Page.id)).where(
+        Page.site_id == site_id, Page.kind == "article", Page.outcome.in_(_ARTICLE_OUTCOMES)
+    )
+    return int(session.scalar(query) or 0)
+
+
+def article_pages_sample(session: Session, site_id: int, limit: int) -> list[tuple[bytes, str | None]]:
+    """Raw bytes and content type of the site's newest archived article pages, one per URL, newest first."""
+    newest = (
+        select(func.max(Page.id))
+        .where(Page.site_id == site_id, Page.kind == "article", Page.outcome.in_(_ARTICLE_OUTCOMES), Page.raw_html.is_not(None))
+        .group_by(Page.canonical_url)
+        .order_by(func.max(Page.id).desc())
+        .limit(limit)
+    )
+    rows = session.execute(select(Page.raw_html, Page.content_type).where(Page.id.in_(newest)).order_by(Page.id.desc()))
+    return [(decompress_html(raw), content_type) for raw, content_type in rows if raw is not None]
+
+
+def template_of(session: Session, site_id: int) -> SiteTemplateRecord | None:
+    """The template learned for a site, if any."""
+    return session.get(SiteTemplateRecord, site_id)
+
+
+def save_template(
+    session: Session, site_id: int, *, blocks: list[dict[str, Any]], pages_sampled: int, pages_archived: int
+) -> SiteTemplateRecord:
+    """Store (or replace) the template learned for a site."""
+    record = session.get(SiteTemplateRecord, site_id)
+    if record is None:
+        record = SiteTemplateRecord(site_id=site_id)
+        session.add(record)
+    record.blocks, record.pages_sampled, record.pages_archived, record.learned_at = (
+        blocks,
+        pages_sampled,
+        pages_archived,
+        utcnow(),
+    )
+    session.flush()
+    return record

@@ -10,10 +10,8 @@ from pipeline.text import (
     content_hash,
     detect_language,
     fold_for_matching,
-    is_byline,
     normalize_inline,
     normalize_text,
-    split_byline,
 )
 
 
@@ -57,19 +55,3 @@ def test_detect_language() -> None:
     assert detect_language("The committee said that it was not aware of the plan for the city", "vi") == "en"
     assert detect_language("Der Ausschuss erklärte heute, dass er den Plan nicht kenne", "de") == "de"
     assert detect_language("short", "vi") == "vi"
-
-
-@pytest.mark.parametrize("line", ["ĐỖ HOẠT", "PHƯƠNG DUNG", "BBT", "THANH HUYỀN - ĐỖ HOẠT", "Khánh Ly", "Thùy Linh"])
-def test_bylines(line: str) -> None:
-    assert is_byline(line)
-
-
-@pytest.mark.parametrize("line", ["Quang cảnh Đại hội", "Ảnh: THANH HUYỀN", "NK 2020", "Hết.", "Đồng Chí Phó Bí Thư Tỉnh", ""])
-def test_not_bylines(line: str) -> None:
-    assert not is_byline(line)
-
-
-def test_split_byline() -> None:
-    assert split_byline(["Thân bài.", "ĐỖ HOẠT"]) == (["Thân bài."], "ĐỖ HOẠT")
-    assert split_byline(["Thân bài.", "Quang cảnh"]) == (["Thân bài.", "Quang cảnh"], "")
-    assert split_byline(["Khánh Ly"]) == (["Khánh Ly"], "")

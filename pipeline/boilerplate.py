@@ -1,0 +1,236 @@
+"""Blocks around an article that are not the article: related-article lists, "read more" boxes, data widgets.
+
+Generic extractors keep such blocks when they sit inside or right after the body container: a "Tin liên quan" box
+in the middle of the text, "Các tin khác" teaser headlines after the byline, a gold-price table in the sidebar of a
+table-laid-out portal. They are recognised by their heading — the words news sites use for them, in Vietnamese and
+English:
+
+- the smallest element around the heading that is a box of its own (mostly links, or named like one:
+  ``related``, ``lien-quan``, ``tin-khac``…) is the block;
+- a heading that stands among the body's paragraphs makes a block with the run of siblings that follows it while
+  they are link lists or teaser headlines, stopping at a byline or at prose.
+
+A block never holds a large share of the page's prose: a wrong guess costs a few teaser lines, not the article.
+
+The blocks are not cut out of the tree: removing elements changes which container trafilatura judges to be the
+article (measured on the benchmark: a dropped comment box made it pick a cookie notice), so the extracted *lines*
+that come from these blocks are removed afterwards (``BlockLines``).
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+
+from lxml import etree
+
+from pipeline.bylines import parse_byline
+
+__all__ = ["BlockLines", "is_related_heading", "link_density", "prose_chars", "related_blocks", "teaser_items"]
+
+_RELATED_HEADINGS = (
+    # Vietnamese news sites
+    r"(?:các\s+|những\s+)?(?:tin|bài|bài\s+viết|tin\s+bài|tin\s+tức|chủ\s+đề|video|tin\s+ảnh)\s+(?:liên\s+quan|khác|cùng\s+"
+    r"(?:chuyên\s+mục|danh\s+mục|chủ\s+đề|loại)|đã\s+đưa|mới(?:\s+nhất|\s+hơn|\s+cập\s+nhật)?|cũ(?:\s+hơn)?|nổi\s+bật|"
+    r"tiêu\s+điểm|đọc\s+nhiều(?:\s+nhất)?|xem\s+nhiều(?:\s+nhất)?|tiếp\s+theo|trước|sau|đã\s+đăng)",
+    r"(?:đọc|xem)\s+(?:nhiều(?:\s+nhất)?|thêm|tiếp)",
+    r"(?:có\s+thể\s+)?bạn\s+(?:có\s+thể\s+)?(?:quan\s+tâm|muốn\s+đọc|chưa\s+đọc)",
+    r"(?:tin|bài)\s+(?:hot|hay|nóng)",
+    r"từ\s+khóa|từ\s+khoá|tags?|chia\s+sẻ",
+    r"giá\s+vàng|tỷ\s+giá|tỉ\s+giá|thời\s+tiết|kết\s+quả\s+xổ\s+số|xổ\s+số|chứng\s+khoán|lịch\s+phát\s+sóng|liên\s+kết\s+web(?:site)?",
+    # English news sites
+    r"related(?:\s+(?:stories|articles|posts|content|news|coverage|links|topics|reading))?",
+    r"more\s+(?:from|on|in|stories|news|to\s+read|like\s+this)(?:\s+.{0,40})?",
+    r"(?:read|see|watch)\s+(?:more|next|also)|also\s+read|see\s+also",
+    r"most\s+(?:read|popular|viewed|shared|watched)|trending(?:\s+now)?|top\s+stories|latest(?:\s+news|\s+stories)?",
+    r"recommended(?:\s+for\s+you)?|you\s+(?:may|might)\s+also\s+like|editor'?s\s+picks?|popular\s+(?:now|stories)",
+    r"share\s+this(?:\s+(?:article|story))?",
+)
+_RELATED_RE = re.compile(r"^(?:" + "|".join(_RELATED_HEADINGS) + r")$", re.IGNORECASE)
+_BOX_NAME_RE = re.compile(
+    r"related|lien-?quan|tin-?khac|other-?news|othernews|more-?news|read-?more|readmore|xem-?them|doc-?them|same-?cat|"
+    r"cung-?chuyen-?muc|most-?read|doc-?nhieu|popular|recommend|tags?\b|tag-?list|keywords?|share|social|comment",
+    re.IGNORECASE,
+)
+_HEADING_TAGS = frozenset({"h1", "h2", "h3", "h4", "h5", "h6", "div", "span", "p", "strong", "b", "header", "label",
+                           "dt", "th", "td", "a", "li", "section", "legend", "caption"})  # fmt: skip
+_MAX_HEADING_CHARS = 60
+# A block is mostly links when this share of its text is link text.
+_LINK_DENSE = 0.5
+# Never drop a block holding this share of the page's prose.
+_MAX_PROSE_SHARE = 0.3
+_TEASER_MAX_CHARS = 180
+_PROSE_MIN_CHARS = 80
+
+
+def _text(node: etree._Element) -> str:
+    return " ".join(unicodedata.normalize("NFC", "".join(node.itertext())).split())
+
+
+def is_related_heading(text: str) -> bool:
+    """Whether ``text`` is the heading of a related-articles, tags, share, comments or data-widget block."""
+    cleaned = " ".join(text.replace("\xa0", " ").split()).strip(" :»›>|-–—.•*#/").casefold()
+    return 0 < len(cleaned) <= _MAX_HEADING_CHARS and _RELATED_RE.match(cleaned) is not None
+
+
+def link_density(node: etree._Element) -> float:
+    """Share of the element's text that is link text (0 for an element without text)."""
+    total = len(_text(node))
+    if not total:
+        return 0.0
+    linked = sum(len(_text(a)) for a in node.iter("a") if not any(p.tag == "a" for p in a.iterancestors()))
+    return min(1.0, linked / total)
+
+
+def prose_chars(node: etree._Element) -> int:
+    """Characters of sentence-like text in the element: the mass a wrong removal would lose."""
+    total = 0
+    for para in node.iter("p", "div", "td", "li"):
+        own = " ".join("".join(t for t in [para.text or "", *(c.tail or "" for c in para)]).split())
+        if len(own) >= _PROSE_MIN_CHARS and any(mark in own for mark in ".!?"):
+            total += len(own)
+    return total
+
+
+def _is_teaser(node: etree._Element) -> bool:
+    """A line of a related list: a link list, or a short headline that ends no sentence and is no byline."""
+    if not isinstance(node.tag, str):
+        return False
+    text = _text(node)
+    if not text:
+        return True  # spacers, images
+    if node.tag in ("ul", "ol", "table", "dl") or link_density(node) >= _LINK_DENSE:
+        return True
+    if parse_byline(text) is not None:
+        return False
+    return len(text) <= _TEASER_MAX_CHARS and text[-1] not in ".!?…:" and node.tag in ("p", "div", "li", "h3", "h4", "h5", "span")
+
+
+def _box_of(heading: etree._Element, page_prose: int) -> etree._Element | None:
+    """The element around ``heading`` that is the related block itself, or None when the heading stands in prose."""
+    node = heading
+    for _ in range(6):
+        parent = node.getparent()
+        if parent is None or parent.tag in ("body", "html", "article", "main"):
+            return None
+        if page_prose and prose_chars(parent) > _MAX_PROSE_SHARE * page_prose:
+            return None
+        ident = f"{parent.get('class', '')} {parent.get('id', '')}"
+        links = [a for a in parent.iter("a") if _text(a)]
+        if (len(links) >= 2 and link_density(parent) >= _LINK_DENSE) or _BOX_NAME_RE.search(ident):
+            return parent
+        node = parent
+    return None
+
+
+def related_blocks(root: etree._Element) -> list[etree._Element]:
+    """Related-article, tag, share and widget blocks of ``root``: boxes, and heading + teaser runs (flattened)."""
+    page_prose = prose_chars(root)
+    headings = [
+        node
+        for node in root.iter()
+        if isinstance(node.tag, str)
+        and node.tag in _HEADING_TAGS
+        and is_related_heading(_text(node))
+        # the innermost element carrying the heading text, not its wrappers
+        and not any(isinstance(c.tag, str) and is_related_heading(_text(c)) for c in node)
+    ]
+    blocks: list[etree._Element] = []
+    for heading in headings:
+        if any(ancestor in blocks for ancestor in heading.iterancestors()):
+            continue
+        box = _box_of(heading, page_prose)
+        if box is not None:
+            blocks.append(box)
+            continue
+        # The heading stands among the body's paragraphs: the block is the heading and the teaser run after it.
+        anchor = heading
+        while anchor.getparent() is not None and anchor.getparent().tag not in ("body", "html") and anchor.getnext() is None:
+            if len(_text(anchor.getparent())) > len(_text(heading)) + 5:
+                break
+            anchor = anchor.getparent()  # "<p><strong>Tin liên quan</strong></p>": the paragraph is the heading
+        following = []
+        sibling = anchor.getnext()
+        while sibling is not None and _is_teaser(sibling):
+            following.append(sibling)
+            sibling = sibling.getnext()
+        if following:
+            blocks.extend([anchor, *following])
+    return blocks
+
+
+_LINE_TAGS = frozenset({"p", "div", "li", "a", "span", "h1", "h2", "h3", "h4", "h5", "h6", "td", "th", "dt", "dd", "strong",
+                        "b", "em", "i", "figcaption", "blockquote", "time", "small", "label"})  # fmt: skip
+# A longer extracted line found inside a block's text is that block's, even when the extractor joined or split it.
+_MIN_SUBSTRING_CHARS = 25
+
+
+class BlockLines:
+    """The text of some blocks of a page, to take their lines back out of an extractor's output."""
+
+    def __init__(self, blocks: list[etree._Element]) -> None:
+        self._exact: set[str] = set()
+        texts = []
+        for block in blocks:
+            texts.append(_text(block))
+            for node in block.iter():
+                if isinstance(node.tag, str) and node.tag in _LINE_TAGS and (text := _text(node)):
+                    self._exact.add(text)
+        self._joined = "\n".join(texts)
+
+    def __bool__(self) -> bool:
+        return bool(self._joined)
+
+    def __contains__(self, line: object) -> bool:
+        if not isinstance(line, str):
+            return False
+        line = line.removeprefix("- ").strip()
+        return line in self._exact or (len(line) >= _MIN_SUBSTRING_CHARS and line in self._joined)
+
+    def strip(self, lines: list[str]) -> list[str]:
+        """``lines`` without those that come from the blocks."""
+        return [line for line in lines if line not in self] if self else lines
+
+
+# A teaser's headline link is at least this long; a listing repeats at least this many teasers side by side.
+_HEADLINE_LINK_CHARS = 20
+_MIN_TEASERS = 4
+
+
+_TEASER_ITEM_MAX_CHARS = 500
+_HEADINGS = frozenset({"h1", "h2", "h3", "h4", "h5", "h6"})
+
+
+def _is_teaser_item(item: etree._Element) -> bool:
+    """A short element led by a headline link: a link in a heading, or alone in its own block (not a link inside a
+    sentence, as list articles have)."""
+    text = _text(item)
+    if not text or len(text) > _TEASER_ITEM_MAX_CHARS:
+        return False
+    for link in item.iter("a"):
+        headline = _text(link)
+        if len(headline) < _HEADLINE_LINK_CHARS:
+            continue
+        in_heading = any(a.tag in _HEADINGS for a in link.iterancestors()) or any(c.tag in _HEADINGS for c in link.iter())
+        parent = link.getparent()
+        alone = parent is not None and parent is not item and _text(parent) == headline
+        if in_heading or (alone and text.startswith(headline)):
+            return True
+    return False
+
+
+def teaser_items(root: etree._Element) -> list[etree._Element]:
+    """Repeated sibling elements (same tag and class) that each carry a headline link: the items of a listing."""
+    items: list[etree._Element] = []
+    for parent in root.iter():
+        groups: dict[tuple[str, str], list[etree._Element]] = {}
+        for child in parent:
+            if isinstance(child.tag, str) and child.tag not in ("a", "script", "style", "option"):
+                groups.setdefault((child.tag, child.get("class", "")), []).append(child)
+        for members in groups.values():
+            if len(members) < _MIN_TEASERS:
+                continue
+            headed = [m for m in members if _is_teaser_item(m)]
+            if len(headed) >= 0.75 * len(members):
+                items.extend(headed)
+    return items

@@ -1,0 +1,206 @@
+"""Bylines: who wrote an article, and which outlet it credits, from the lines that close (or open) its text.
+
+Vietnamese editors type the byline as the article's last paragraph, usually bold or right-aligned, in one of a few
+shapes; this module knows them and nothing about HTML:
+
+- a name, in capitals or mixed case: ``ĐỖ HOẠT``, ``Khánh Ly``, ``BBT`` (an editorial unit is an author too);
+- several names: ``THANH HUYỀN - ĐỖ HOẠT``, ``Minh Hòa, Thu Trang``, ``Hoàng Long và Thu Hà``;
+- a name and its unit: ``Hoàng Anh - Trung tâm Văn hóa huyện Chi Lăng`` (the unit is dropped);
+- role prefixes and suffixes: ``Bài, ảnh: MINH TUẤN``, ``Tin, ảnh: P.Y``, ``Tác giả: …``, ``Hồng Nhung (tổng hợp)``;
+- a source attribution, on its own line or after the name: ``Theo TTXVN``, ``Nguồn: Báo Lạng Sơn``,
+  ``Minh Anh (Theo VnExpress)`` — the outlet is kept apart from the authors;
+- a photo credit, ``Ảnh: THANH HUYỀN``, which names a photographer, never the author.
+
+English bylines open with "By": ``By Jane Doe and John Smith``, ``By Maria Lopez, Associated Press``.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+__all__ = ["Byline", "clean_author_names", "looks_like_name", "parse_byline", "split_trailing_byline"]
+
+# Longest name part (one person) and longest whole byline line we accept.
+_MAX_NAME_CHARS = 40
+_MAX_LINE_CHARS = 160
+# How many closing lines (attribution, photo credit, byline) are looked at from the end.
+_TAIL_LINES = 4
+
+_ROLE_WORDS = r"(?:bài|tin|ảnh|video|clip|đồ\s*họa|infographic|thực\s*hiện|ghi|trình\s*bày|biên\s*tập|quay\s*phim)"
+# "Bài, ảnh:", "Tin và ảnh:", "Bài & video:", "Tác giả:", "Người viết:", "PV:", "Nhóm phóng viên:"
+_PREFIX_RE = re.compile(
+    rf"^\s*(?:(?:{_ROLE_WORDS})(?:\s*(?:,|&|và|\+|/|-)\s*(?:{_ROLE_WORDS}))*|tác\s*giả(?:\s*bài\s*viết)?|người\s*viết"
+    r"|phóng\s*viên|pv|nhóm\s*(?:pv|phóng\s*viên)|by)\s*[:：]\s*",
+    re.IGNORECASE,
+)
+_PHOTO_ONLY_RE = re.compile(r"^\s*\(?\s*(?:ảnh|hình|hình\s*ảnh|photo|quay\s*phim|video|clip)\s*[:：]", re.IGNORECASE)
+# "Theo TTXVN", "(Theo Báo Nhân Dân)", "Nguồn: VnExpress", "Nguồn tin: …"
+_ATTRIBUTION_RE = re.compile(
+    r"^\s*\(?\s*(?:theo|nguồn(?:\s*tin)?\s*[:：]|source\s*:)\s*(?P<source>[^()]{2,80}?)\s*\)?\s*\.?\s*$", re.IGNORECASE
+)
+_TRAILING_ATTRIBUTION_RE = re.compile(r"\s*[(\[]\s*(?:theo|nguồn\s*[:：]?)\s*(?P<source>[^()\[\]]{2,80}?)\s*[)\]]\s*$", re.I)
+# "(tổng hợp)", "(TH)", "(st)", "(sưu tầm)", "(lược dịch)", "(TTXVN)": how the text was made, or an agency.
+_TRAILING_NOTE_RE = re.compile(r"\s*[(\[]\s*(?P<note>[^()\[\]]{1,40})\s*[)\]]\s*$")
+_COMPILED_NOTES = frozenset({"tổng hợp", "th", "st", "sưu tầm", "lược dịch", "dịch", "biên dịch", "th.", "tổng hợp, lược dịch"})
+_EN_BY_RE = re.compile(r"^\s*by\s+(?P<names>.+)$", re.IGNORECASE)
+_NAME_SEPARATORS_RE = re.compile(r"\s+[-–—]\s+|\s*[,;/&|]\s*|\s+(?:và|and)\s+", re.IGNORECASE)
+# One name word: a capitalised word ("Hằng", "MINH"), or initials ("P.Y", "T.H.", "Đ.Anh").
+_NAME_WORD_RE = re.compile(r"^(?:[^\W\d_]\.)*[^\W\d_][^\W\d_'’-]*\.?$")
+# Words that open a unit, never a person: "Trung tâm …", "Văn phòng …", "Sở …", "Phòng …", "Báo …", "Associated Press".
+_UNIT_WORDS = frozenset({
+    "trung", "văn", "sở", "phòng", "ban", "báo", "đài", "ubnd", "ủy", "uỷ", "hội", "trường", "bệnh", "công", "chi",
+    "cục", "vụ", "viện", "tạp", "cổng", "huyện", "xã", "phường", "tỉnh", "thành", "bộ", "đảng", "tòa", "viettel",
+    "nhóm", "ttxvn", "vtv", "vov", "reuters", "afp", "ap", "associated", "press", "staff", "news", "agency", "bbc", "cnn",
+})  # fmt: skip
+# Account names some CMSs print as the author: never a person's byline.
+_ACCOUNT_NAMES = frozenset({"admin", "administrator", "quản trị", "quản trị viên", "webmaster", "editor", "author", "user"})
+
+
+@dataclass(frozen=True)
+class Byline:
+    """Authors named by a byline, and the outlet it credits ("Theo TTXVN" → ``attribution="TTXVN"``)."""
+
+    authors: tuple[str, ...] = ()
+    attribution: str = ""
+
+
+def _nfc(s: str) -> str:
+    return " ".join(unicodedata.normalize("NFC", s).replace("\xa0", " ").split())
+
+
+def looks_like_name(part: str) -> bool:
+    """Whether ``part`` reads as one person's name (or an all-caps desk name such as "BBT", "PV")."""
+    part = _nfc(part)
+    if not part or len(part) > _MAX_NAME_CHARS or any(c.isdigit() for c in part):
+        return False
+    words = part.split()
+    if not 1 <= len(words) <= 5 or not all(_NAME_WORD_RE.match(w) for w in words):
+        return False
+    if part == part.upper():  # "ĐỖ HOẠT", "BBT", "P.Y"
+        return any(c.isalpha() for c in part)
+    # Mixed case: every word capitalised; a lone mixed-case word is too often an ordinary word ("Hết", "Tags").
+    return (len(words) >= 2 or "." in part) and all(w[0].isupper() for w in words)
+
+
+def _is_unit(part: str) -> bool:
+    words = _nfc(part).casefold().split()
+    if not words:
+        return True
+    # A unit has lower-case words after its first ("Trung tâm Y tế huyện", "Văn phòng Sở") or opens with a unit word.
+    return words[0] in _UNIT_WORDS or any(w.islower() and w.isalpha() for w in _nfc(part).split()[1:])
+
+
+def _opens_unit(part: str) -> bool:
+    words = _nfc(part).casefold().split()
+    return bool(words) and (words[0] in _UNIT_WORDS or part == part.upper())
+
+
+def _strip_notes(line: str) -> tuple[str, str]:
+    """``line`` without trailing "(tổng hợp)"/"(Theo X)" notes, and the attribution such a note gave."""
+    attribution = ""
+    while True:
+        m = _TRAILING_ATTRIBUTION_RE.search(line)
+        if m:
+            attribution = attribution or _nfc(m.group("source"))
+            line = line[: m.start()]
+            continue
+        m = _TRAILING_NOTE_RE.search(line)
+        if m and (m.group("note").casefold().strip() in _COMPILED_NOTES or _nfc(m.group("note")).isupper()):
+            note = _nfc(m.group("note"))
+            if note.isupper() and note.casefold() not in _COMPILED_NOTES:
+                attribution = attribution or note  # "(TTXVN)": the agency the text comes from
+            line = line[: m.start()]
+            continue
+        return line.strip(), attribution
+
+
+def clean_author_names(raw: Sequence[str]) -> tuple[str, ...]:
+    """Names as written, NFC, without account names ("admin"), duplicates or empty strings."""
+    names: list[str] = []
+    for value in raw:
+        name = _nfc(value).strip(" ,;-–—")
+        if name and name.casefold() not in _ACCOUNT_NAMES and name not in names:
+            names.append(name)
+    return tuple(names)
+
+
+def parse_byline(line: str, *, lenient: bool = False) -> Byline | None:
+    """The authors (and attribution) of one byline line, or None when the line is not a byline.
+
+    ``lenient`` accepts a line whose name parts are not all name-shaped, when the page marked it as a byline (bold or
+    right-aligned last paragraph, a byline element): its unit parts are dropped all the same.
+    """
+    text = _nfc(line)
+    if not text or len(text) > _MAX_LINE_CHARS or text[-1] in "!?:;,":
+        return None
+    if _PHOTO_ONLY_RE.match(text):
+        return None
+    attribution_only = _ATTRIBUTION_RE.match(text)
+    if attribution_only:
+        return Byline((), _nfc(attribution_only.group("source")))
+    english = _EN_BY_RE.match(text)
+    prefixed = _PREFIX_RE.match(text)
+    body = text[prefixed.end() :] if prefixed else english.group("names") if english else text
+    body, attribution = _strip_notes(body)
+    body = body.rstrip(".") if body.endswith(".") and not _NAME_WORD_RE.match(body.split()[-1] if body else "") else body
+    parts = [p for p in (_nfc(p) for p in _NAME_SEPARATORS_RE.split(body)) if p]
+    if not parts:
+        return Byline((), attribution) if attribution else None
+    names = [p for p in parts if looks_like_name(p) and not _is_unit(p)]
+    units = [p for p in parts if _is_unit(p)]
+    if english and not names and units:
+        return Byline((), attribution or units[0])
+    if english or prefixed:
+        agency = [p for p in units if p.casefold().split()[0] in _UNIT_WORDS] if english else []
+        attribution = attribution or (agency[0] if agency and names else "")
+        return Byline(clean_author_names(names), attribution) if names or attribution else None
+    if names and len(names) + len(units) == len(parts):
+        return Byline(clean_author_names(names), attribution)
+    if not names and len(units) == len(parts) == 1 and (lenient or looks_like_name(parts[0])) and _opens_unit(parts[0]):
+        return Byline((parts[0],), attribution)  # an editorial unit as the byline: "Văn phòng Sở"
+    if lenient and names:
+        return Byline(clean_author_names(names), attribution)
+    return None
+
+
+def _is_photo_credit(line: str) -> bool:
+    return bool(_PHOTO_ONLY_RE.match(_nfc(line))) and len(line) <= 80
+
+
+def split_trailing_byline(
+    lines: Sequence[str], *, marked: frozenset[str] = frozenset(), english: bool = False
+) -> tuple[list[str], Byline]:
+    """Body lines without the closing byline, attribution and photo-credit lines, and what they said.
+
+    Looks at up to the last four lines, from the end: attribution lines ("Theo TTXVN") and a lone photo credit
+    ("Ảnh: …") right before or after the byline are taken out with it. ``marked`` holds lines the page itself marks
+    as bylines (bold or right-aligned closing paragraphs, byline elements): they may be longer or carry a unit.
+    English text is only searched for explicit "By …" lines.
+    """
+    body = list(lines)
+    authors: tuple[str, ...] = ()
+    attribution = ""
+    cut = len(body)
+    for index in range(len(body) - 1, max(-1, len(body) - 1 - _TAIL_LINES), -1):
+        if index == 0:
+            break  # the first line is the lead, never the byline
+        line = body[index]
+        if _is_photo_credit(line) and cut == index + 1:
+            cut = index
+            continue
+        if english and not _EN_BY_RE.match(line) and line not in marked:
+            break
+        found = parse_byline(line, lenient=line in marked)
+        if found is None:
+            break
+        if found.authors and authors:
+            break  # a second byline above the first is prose ending in a name
+        cut = index
+        authors = authors or found.authors
+        attribution = attribution or found.attribution
+    if not authors and not attribution:
+        return body, Byline()
+    return body[:cut], Byline(authors, attribution)

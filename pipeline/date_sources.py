@@ -1,0 +1,199 @@
+"""Where an article page states when it was published, and which statement wins.
+
+Precedence (first that gives a date wins, except where noted):
+
+1. the site's ``date`` selector;
+2. structured metadata — JSON-LD ``datePublished``, ``article:published_time``, ``itemprop=datePublished``,
+   ``pubdate``/``dc.date.issued`` metas, the article's own ``<time>``: a value that states its UTC offset beats one
+   that does not (a naive value is read in the site's timezone, a guess); among equals, the order above;
+3. a date printed near the headline ("Ngày đăng: 14/05/2024 09:30", "Gửi bởi admin vào T5, 16/05/2024 - 10:15",
+   "May 14, 2024 9:30 a.m. EDT"): publication labels beat "updated" ones; the one nearest the headline wins. Dates in
+   the site's header (today's date), in link lists and in related-article blocks are never candidates;
+4. what the listing or feed said about the URL (``PageHints``);
+5. the event date the lead opens with ("Ngày 22/5/2020, …"), a day;
+6. trafilatura's own metadata date (htmldate), a day.
+
+A winner that only gives a day borrows the time of day from a later source that agrees on that day (meta
+``2024-05-14`` and a printed ``14/05/2024 09:30``).
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass, replace
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from lxml import etree
+
+from pipeline.dates import FoundDate, parse_date_found
+
+__all__ = ["DatedSource", "best_date", "structured_dates", "visible_dates", "with_time_from"]
+
+_PUBLISHED_META_XPATHS = (
+    "//meta[@property='article:published_time' or @name='article:published_time' or @property='og:published_time']/@content",
+    "//meta[@itemprop='datePublished']/@content | //*[@itemprop='datePublished']/@datetime",
+    "//meta[@name='pubdate' or @name='publishdate' or @name='PublishDate' or @name='publish-date' or @name='date'"
+    " or @name='dc.date.issued' or @name='DC.date.issued' or @name='sailthru.date' or @name='parsely-pub-date']/@content",
+)
+_ARTICLE_TYPES = re.compile(r"article|posting|report|webpage|newsarticle|liveblog", re.IGNORECASE)
+# Classes and ids of elements that hold a date printed for readers.
+_DATE_HOLDER_RE = re.compile(
+    r"date|time|publish|posted|created|submitted|ngay|thoi-?gian|post-?meta|entry-meta|article-?info|byline|meta-info"
+    r"|detail-?info|info-?detail|timestamp",
+    re.IGNORECASE,
+)
+_PUBLISHED_LABEL_RE = re.compile(
+    r"ngày\s*đăng|đăng\s*(?:ngày|lúc|tải)|ngày\s*xuất\s*bản|xuất\s*bản|gửi\s*(?:bởi|lúc|vào)|ngày\s*tạo|thời\s*gian\s*đăng"
+    r"|published|posted|first\s+published|submitted",
+    re.IGNORECASE,
+)
+_UPDATED_LABEL_RE = re.compile(r"cập\s*nhật|sửa\s*đổi|chỉnh\s*sửa|lần\s*cập\s*nhật|updated|modified|last\s+edited", re.IGNORECASE)
+# Leading words a printed date carries that the parsers would stumble on.
+_LABEL_PREFIX_RE = re.compile(
+    r"^\W*(?:(?:first\s+)?published|posted|updated|last\s+updated|modified|submitted)(?:\s+(?:on|at))?\s*:?\s*",
+    re.IGNORECASE,
+)
+_MONTHS_EN = r"jan|feb|mar|apr|may|jun|jul|aug|sep|sept|oct|nov|dec"
+_HAS_DATE_RE = re.compile(
+    rf"\d{{1,4}}\s*[/.-]\s*\d{{1,2}}\s*[/.-]\s*\d{{2,4}}|\d{{1,2}}\s+tháng\s+\S+|\b(?:{_MONTHS_EN})[a-z]*\.?\s+\d{{1,2}}"
+    rf"|\d{{1,2}}\s+(?:{_MONTHS_EN})[a-z]*\.?\s+\d{{4}}",
+    re.IGNORECASE,
+)
+_MAX_DATE_TEXT = 140
+# Elements never holding the article's own date: site chrome and lists of other articles.
+_CHROME_TAGS = frozenset({"header", "nav", "footer", "aside", "form", "select", "option", "script", "style", "noscript"})
+_CHROME_RE = re.compile(r"header|footer|sidebar|menu|nav|topbar|top-bar|widget|related|lien-?quan|other|khac|comment", re.I)
+
+
+@dataclass(frozen=True)
+class DatedSource:
+    """A publication date and where it came from (``source``: ``selector``, ``jsonld``, ``meta``, ``visible``, …)."""
+
+    found: FoundDate
+    source: str
+    updated: bool = False  # printed with an "updated" label: used only when nothing says "published"
+
+
+def _jsonld_objects(tree: etree._Element) -> Iterator[dict[str, Any]]:
+    def walk(obj: Any) -> Iterator[dict[str, Any]]:
+        if isinstance(obj, dict):
+            yield obj
+            for value in obj.values():
+                yield from walk(value)
+        elif isinstance(obj, list):
+            for value in obj:
+                yield from walk(value)
+
+    for script in tree.xpath("//script[@type='application/ld+json']/text()"):
+        try:
+            yield from walk(json.loads(script))
+        except ValueError:  # broken JSON-LD is common; the other sources remain
+            continue
+
+
+def _jsonld_dates(tree: etree._Element) -> Iterator[str]:
+    """``datePublished`` of article-like JSON-LD objects first, then of any object (breadcrumbs, pages)."""
+    objects = [o for o in _jsonld_objects(tree) if isinstance(o.get("datePublished"), str)]
+
+    def is_article(obj: dict[str, Any]) -> bool:
+        kinds = obj.get("@type", "")
+        return any(_ARTICLE_TYPES.search(k) for k in (kinds if isinstance(kinds, list) else [kinds]) if isinstance(k, str))
+
+    for obj in sorted(objects, key=lambda o: not is_article(o)):
+        yield obj["datePublished"]
+
+
+def structured_dates(tree: etree._Element, tz: ZoneInfo, order: str) -> list[DatedSource]:
+    """Machine-readable publication dates of the page, best first (offset-bearing before naive)."""
+    found: list[DatedSource] = []
+    for value in _jsonld_dates(tree):
+        if date := parse_date_found(value, tz, order=order):
+            found.append(DatedSource(date, "jsonld"))
+    for xpath in _PUBLISHED_META_XPATHS:
+        for value in tree.xpath(xpath):
+            if date := parse_date_found(str(value), tz, order=order):
+                found.append(DatedSource(date, "meta"))
+    times = tree.xpath(
+        "//time[@datetime][@pubdate or @itemprop='datePublished' or contains(@class,'published') or contains(@class,'pubdate')]"
+        "/@datetime"
+    ) or [t for t in tree.xpath("//article//time[@datetime]/@datetime")[:1]]
+    all_times = tree.xpath("//time[@datetime]/@datetime")
+    if not times and len(all_times) == 1:  # one <time> on the page is the article's; several are a listing's
+        times = all_times
+    for value in times:
+        if date := parse_date_found(str(value), tz, order=order):
+            found.append(DatedSource(date, "meta"))
+    # Stable sort: stated offsets first, then the precedence above.
+    return sorted(found, key=lambda d: not d.found.explicit_offset)
+
+
+def _in_chrome(node: etree._Element) -> bool:
+    for ancestor in node.iterancestors():
+        tag = ancestor.tag if isinstance(ancestor.tag, str) else ""
+        if tag in _CHROME_TAGS or tag in ("a", "li"):
+            return True
+        ident = f"{ancestor.get('class', '')} {ancestor.get('id', '')}"
+        if ident.strip() and _CHROME_RE.search(ident):
+            return True
+    return False
+
+
+def _date_text(node: etree._Element) -> str:
+    text = " ".join(" ".join(node.itertext()).split())
+    return _LABEL_PREFIX_RE.sub("", text)
+
+
+def visible_dates(tree: etree._Element, headline: etree._Element | None, tz: ZoneInfo, order: str) -> list[DatedSource]:
+    """Dates printed for readers near the headline, best first: published before updated, nearest first."""
+    nodes = list(tree.iter())
+    position = {node: index for index, node in enumerate(nodes)}
+    anchor = position.get(headline, 0) if headline is not None else 0
+    seen: set[etree._Element] = set()
+    candidates: list[tuple[bool, int, DatedSource]] = []
+    for node in nodes:
+        if not isinstance(node.tag, str) or node.tag in _CHROME_TAGS or node.tag in ("html", "body", "head", "a"):
+            continue
+        ident = f"{node.get('class', '')} {node.get('id', '')}"
+        own = " ".join((node.text or "").split())
+        labelled = bool(own) and bool(_PUBLISHED_LABEL_RE.search(own[:60]) or _UPDATED_LABEL_RE.search(own[:60]))
+        if not (_DATE_HOLDER_RE.search(ident) or labelled):
+            continue
+        text = " ".join(" ".join(node.itertext()).split())
+        if not text or len(text) > _MAX_DATE_TEXT or not _HAS_DATE_RE.search(text):
+            continue
+        if any(ancestor in seen for ancestor in node.iterancestors()) or _in_chrome(node):
+            continue
+        date = parse_date_found(_date_text(node), tz, order=order)
+        if date is None:
+            continue
+        seen.add(node)
+        updated = bool(_UPDATED_LABEL_RE.search(text)) and not _PUBLISHED_LABEL_RE.search(text)
+        distance = abs(position[node] - anchor) + (0 if position[node] >= anchor else 50)  # below the headline first
+        candidates.append((updated, distance, DatedSource(date, "visible", updated)))
+    candidates.sort(key=lambda c: (c[0], c[1]))
+    return [c[2] for c in candidates]
+
+
+def with_time_from(winner: DatedSource, others: list[DatedSource]) -> DatedSource:
+    """``winner``, given a time of day by another source that agrees on its (local) day, when it has none."""
+    if winner.found.has_time:
+        return winner
+    day = winner.found.moment.date()
+    for other in others:
+        if other.updated or not other.found.has_time:
+            continue  # an update's time on the publication day is not the publication time
+        if other.found.moment.astimezone(winner.found.moment.tzinfo).date() == day:
+            return replace(winner, found=other.found)
+    return winner
+
+
+def best_date(*groups: list[DatedSource]) -> DatedSource | None:
+    """The first source of the first non-empty group, given a time of day by any later source that agrees."""
+    ordered = [source for group in groups for source in group]
+    if not ordered:
+        return None
+    published = [s for s in ordered if not s.updated] or ordered
+    return with_time_from(published[0], ordered[1:])
