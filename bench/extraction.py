@@ -1,16 +1,21 @@
-"""Extraction quality of our ``extract()`` vs trafilatura defaults, on two corpora.
+"""Extraction quality of our ``extract()`` vs trafilatura alone (and news-please/newspaper4k when installed).
 
-- ``benchmark``: the ScrapingHub article-extraction-benchmark (English news pages, generic site, no hints).
+- ``benchmark``: the ScrapingHub article-extraction-benchmark (English news pages, generic site, no hints); authors
+  and dates per field against ``bench/data/benchmark_metadata.json`` (hand-checked from the pages).
 - ``replicas``: every article page of the shipped replica sites (``newsharvest/replica``), extracted with the
   site's shipped declaration and the listing's date as a hint, as the crawler does. Ground truth is the article
   data the pages are generated from: paragraphs and caption lines in order, without the byline. Also reported:
   title, author and publication-date exact-match rates (trafilatura: ``extract_metadata``; its date is a day).
+- ``generic``: the site shapes nobody declared selectors for (``tests/fixtures/generic``: ``dev`` and the
+  ``holdout`` set never tuned on), each page extracted with a site file that has no selectors; per field: title,
+  publication day, time and offset, authors, attribution, body F1 — and the same pages once the site's template has
+  been learned from its other pages.
 
 Metric as in the benchmark's evaluate.py: ``\\w+`` tokens → 4-token shingles; per page multiset TP/FP/FN normalised
 to sum 1; precision and recall averaged over pages; F1 from the averages; accuracy = exact token-sequence equality;
 ± = standard deviation over 1000 bootstrap resamples of the pages (fixed seed).
 
-    python bench/extraction.py [--corpus benchmark|replicas|all] [--data DIR] [--out FILE] [--limit N] [--workers N]
+    python bench/extraction.py [--corpus benchmark|replicas|generic|all] [--data DIR] [--out FILE] [--limit N] [--workers N]
 """
 
 from __future__ import annotations
@@ -37,6 +42,14 @@ if str(REPO) not in sys.path:  # run as a script from anywhere
 
 import trafilatura  # noqa: E402  (after the sys.path fix above)
 
+from bench.field_scores import (  # noqa: E402
+    FieldSummary,
+    Prediction,
+    TruthPage,
+    evaluate_fields,
+    load_generic_corpus,
+    trafilatura_alone,
+)
 from newsharvest.replica.build import load_articles  # noqa: E402
 from newsharvest.replica.model import Article  # noqa: E402
 from newsharvest.replica.server import SITES_ROOT, file_for, today_vi  # noqa: E402
@@ -45,6 +58,7 @@ from pipeline.document import PageHints  # noqa: E402
 from pipeline.errors import ExtractionError  # noqa: E402
 from pipeline.extract import extract  # noqa: E402
 from pipeline.sites import Site, load_sites  # noqa: E402
+from pipeline.template import SiteTemplate, learn_template  # noqa: E402
 
 DEFAULT_DATA = REPO.parent / "shared/data/article-extraction-benchmark"
 DEFAULT_OUT = REPO / "bench/results/extraction.json"
@@ -261,6 +275,75 @@ def evaluate_replicas(pages: Sequence[dict[str, Any]] | None = None) -> dict[str
     return results
 
 
+# --- generic-shape corpus ------------------------------------------------------------------------------------------
+
+
+def ours_generic(page: TruthPage, template: SiteTemplate | None = None) -> Prediction:
+    """Our extraction of a generic-corpus page (no hints: a new site's first crawl)."""
+    try:
+        doc = extract(page.html, page.url, page.site, None, template)
+    except ExtractionError:
+        return Prediction()
+    return Prediction(doc.title, doc.published_at, doc.published_precision, doc.authors, doc.attribution or None, doc.text)
+
+
+def shape_templates(pages: Sequence[TruthPage]) -> dict[tuple[str, str], SiteTemplate]:
+    """Each shape's template, learned from all of its pages (as ``newsharvest reextract`` learns from the archive)."""
+    from pipeline.extract import parse_page
+
+    by_shape: dict[tuple[str, str], list[TruthPage]] = {}
+    for page in pages:
+        by_shape.setdefault((page.set, page.shape), []).append(page)
+    return {key: learn_template(parse_page(p.html) for p in group) for key, group in by_shape.items()}
+
+
+def _comparator(name: str) -> Callable[[TruthPage], Prediction] | None:
+    from bench.comparators import AVAILABLE
+
+    func = AVAILABLE.get(name)
+    if func is None:
+        return None
+
+    def run(page: TruthPage) -> Prediction:
+        got = func(page.html, page.url)
+        precision = "day" if got.published is not None and got.published.time() == datetime.min.time() else "minute"
+        return Prediction(got.title, got.published, precision, got.authors, None, got.text)
+
+    return run
+
+
+def generic_extractors(pages: Sequence[TruthPage]) -> dict[str, Callable[[TruthPage], Prediction]]:
+    """The extractors compared on the generic corpus: ours (first crawl, and with the learned template), trafilatura
+    alone, and each installed comparator."""
+    templates = shape_templates(pages)
+    extractors: dict[str, Callable[[TruthPage], Prediction]] = {
+        "newsharvest extract()": ours_generic,
+        "newsharvest + learned template": lambda page: ours_generic(page, templates[(page.set, page.shape)]),
+        "trafilatura alone": lambda page: trafilatura_alone(page.html, page.url),
+    }
+    for name in ("news-please", "newspaper4k"):
+        if (func := _comparator(name)) is not None:
+            extractors[name] = func
+    return extractors
+
+
+def evaluate_generic(sets: Sequence[str] = ("dev", "holdout")) -> dict[str, dict[str, FieldSummary]]:
+    """Per set, per extractor: per-field summaries on the generic corpus."""
+    results: dict[str, dict[str, FieldSummary]] = {}
+    for set_name in sets:
+        pages = load_generic_corpus(sets=(set_name,))
+        results[set_name] = {name: evaluate_fields(pages, func)[0] for name, func in generic_extractors(pages).items()}
+    return results
+
+
+def _print_fields(title: str, results: dict[str, FieldSummary]) -> None:
+    columns = ("title", "day", "time", "authors", "attribution", "body_precision", "body_recall", "body_f1")
+    print(title)
+    print(f"{'extractor':<32}" + "".join(f"{c.replace('body_', 'body '):>14}" for c in columns))
+    for name, summary in results.items():
+        print(f"{name:<32}" + "".join(f"{summary.means[c]:>14.3f}" for c in columns))
+
+
 def _print_table(results: dict[str, dict[str, Any]], extra: Sequence[str] = ()) -> None:
     head = "".join(f"{k:>14}" for k in extra)
     print(f"{'extractor':<24}{'precision':>16}{'recall':>16}{'F1':>16}{'accuracy':>16}{head}{'time (s)':>10}")
@@ -273,11 +356,12 @@ def _print_table(results: dict[str, dict[str, Any]], extra: Sequence[str] = ()) 
 def main(argv: Sequence[str] | None = None) -> int:
     """Run both extractors on the chosen corpora, print tables and write the JSON results."""
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("--corpus", choices=("benchmark", "replicas", "all"), default="all")
+    parser.add_argument("--corpus", choices=("benchmark", "replicas", "generic", "all"), default="all")
     parser.add_argument("--data", type=Path, default=DEFAULT_DATA)
     parser.add_argument("--out", type=Path, default=DEFAULT_OUT)
     parser.add_argument("--limit", type=int, default=None, help="only the first N benchmark pages (by id)")
     parser.add_argument("--workers", type=int, default=2)
+    parser.add_argument("--sets", default="dev,holdout", help="generic corpus sets, comma-separated (tune on dev only)")
     args = parser.parse_args(argv)
 
     # Keep the other corpus's results when only one is run.
@@ -296,6 +380,12 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"replicas ({next(iter(replicas.values()))['pages']} pages: {', '.join(REPLICA_SITES)})")
         _print_table(replicas, ("title_match", "author_match", "date_match"))
         out["replicas"] = {"sites": list(REPLICA_SITES), "results": replicas}
+    if args.corpus in ("generic", "all"):
+        generic = evaluate_generic(args.sets.split(","))
+        for set_name, by_extractor in generic.items():
+            pages = next(iter(by_extractor.values())).pages
+            _print_fields(f"generic shapes, {set_name} ({pages} pages, no selectors)", by_extractor)
+        out["generic"] = {s: {n: f.as_json() for n, f in r.items()} for s, r in generic.items()}
     args.out.parent.mkdir(parents=True, exist_ok=True)
     args.out.write_text(json.dumps(out, indent=2) + "\n", encoding="utf-8")
     print(f"written {args.out}")

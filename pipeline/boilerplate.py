@@ -38,6 +38,8 @@ _RELATED_HEADINGS = (
     r"(?:tin|bài)\s+(?:hot|hay|nóng)",
     r"từ\s+khóa|từ\s+khoá|tags?|chia\s+sẻ",
     r"giá\s+vàng|tỷ\s+giá|tỉ\s+giá|thời\s+tiết|kết\s+quả\s+xổ\s+số|xổ\s+số|chứng\s+khoán|lịch\s+phát\s+sóng|liên\s+kết\s+web(?:site)?",
+    r"(?:thống\s+kê\s+)?(?:lượt|số\s+lượt|người)\s+truy\s+cập|thống\s+kê\s+truy\s+cập|đang\s+(?:truy\s+cập|online)|thăm\s+dò\s+ý\s+kiến",
+    r"(?:quảng\s+cáo|liên\s+kết|văn\s+bản\s+mới|lịch\s+công\s+tác|video\s+clip|thư\s+viện\s+(?:ảnh|video))",
     # English news sites
     r"related(?:\s+(?:stories|articles|posts|content|news|coverage|links|topics|reading))?",
     r"more\s+(?:from|on|in|stories|news|to\s+read|like\s+this)(?:\s+.{0,40})?",

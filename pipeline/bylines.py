@@ -49,12 +49,14 @@ _EN_BY_RE = re.compile(r"^\s*by\s+(?P<names>.+)$", re.IGNORECASE)
 _NAME_SEPARATORS_RE = re.compile(r"\s+[-–—]\s+|\s*[,;/&|]\s*|\s+(?:và|and)\s+", re.IGNORECASE)
 # One name word: a capitalised word ("Hằng", "MINH"), or initials ("P.Y", "T.H.", "Đ.Anh").
 _NAME_WORD_RE = re.compile(r"^(?:[^\W\d_]\.)*[^\W\d_][^\W\d_'’-]*\.?$")
-# Words that open a unit, never a person: "Trung tâm …", "Văn phòng …", "Sở …", "Phòng …", "Báo …", "Associated Press".
-_UNIT_WORDS = frozenset({
-    "trung", "văn", "sở", "phòng", "ban", "báo", "đài", "ubnd", "ủy", "uỷ", "hội", "trường", "bệnh", "công", "chi",
-    "cục", "vụ", "viện", "tạp", "cổng", "huyện", "xã", "phường", "tỉnh", "thành", "bộ", "đảng", "tòa", "viettel",
-    "nhóm", "ttxvn", "vtv", "vov", "reuters", "afp", "ap", "associated", "press", "staff", "news", "agency", "bbc", "cnn",
-})  # fmt: skip
+# How a unit's name opens, never a person's: "Trung tâm …", "Văn phòng …", "Sở …", "Báo …", "Associated Press".
+# Multi-word where the first word is also a given name ("Văn Đức", "Công Minh", "Trung Kiên", "Thành Long").
+_UNIT_PREFIXES = (
+    "trung tâm", "văn phòng", "sở", "phòng", "ban", "báo", "đài", "ubnd", "ủy ban", "uỷ ban", "hội", "trường",
+    "bệnh viện", "công an", "công ty", "công đoàn", "chi cục", "chi nhánh", "chi bộ", "cục", "vụ", "viện", "tạp chí",
+    "cổng thông tin", "huyện", "xã", "phường", "tỉnh", "thành phố", "thành ủy", "thành uỷ", "bộ", "đảng", "tòa", "tòa án",
+    "nhóm", "ttxvn", "vtv", "vov", "reuters", "afp", "ap", "associated press", "staff", "bbc", "cnn", "the ",
+)  # fmt: skip
 # Account names some CMSs print as the author: never a person's byline.
 _ACCOUNT_NAMES = frozenset({"admin", "administrator", "quản trị", "quản trị viên", "webmaster", "editor", "author", "user"})
 
@@ -85,17 +87,21 @@ def looks_like_name(part: str) -> bool:
     return (len(words) >= 2 or "." in part) and all(w[0].isupper() for w in words)
 
 
+def _opens_like_unit(part: str) -> bool:
+    folded = " ".join(_nfc(part).casefold().split()) + " "
+    return any(folded.startswith(prefix if prefix.endswith(" ") else prefix + " ") for prefix in _UNIT_PREFIXES)
+
+
 def _is_unit(part: str) -> bool:
-    words = _nfc(part).casefold().split()
+    words = _nfc(part).split()
     if not words:
         return True
-    # A unit has lower-case words after its first ("Trung tâm Y tế huyện", "Văn phòng Sở") or opens with a unit word.
-    return words[0] in _UNIT_WORDS or any(w.islower() and w.isalpha() for w in _nfc(part).split()[1:])
+    # A unit has lower-case words after its first ("Trung tâm Y tế huyện", "Văn phòng Sở") or opens like one.
+    return _opens_like_unit(part) or any(w.islower() and w.isalpha() for w in words[1:])
 
 
 def _opens_unit(part: str) -> bool:
-    words = _nfc(part).casefold().split()
-    return bool(words) and (words[0] in _UNIT_WORDS or part == part.upper())
+    return _opens_like_unit(part) or part == part.upper()
 
 
 def _strip_notes(line: str) -> tuple[str, str]:
@@ -154,8 +160,10 @@ def parse_byline(line: str, *, lenient: bool = False) -> Byline | None:
     if english and not names and units:
         return Byline((), attribution or units[0])
     if english or prefixed:
-        agency = [p for p in units if p.casefold().split()[0] in _UNIT_WORDS] if english else []
+        agency = [p for p in units if _opens_like_unit(p)] if english else []
         attribution = attribution or (agency[0] if agency and names else "")
+        if prefixed and not names and len(parts) == 1:
+            return Byline((parts[0],), attribution)  # "Tác giả: Văn phòng Sở": the unit wrote it
         return Byline(clean_author_names(names), attribution) if names or attribution else None
     if names and len(names) + len(units) == len(parts):
         return Byline(clean_author_names(names), attribution)
@@ -201,6 +209,58 @@ def split_trailing_byline(
         cut = index
         authors = authors or found.authors
         attribution = attribution or found.attribution
+    if not authors and not english:
+        before_tail = _byline_before_tail(body, marked)
+        if before_tail is not None:
+            return before_tail
     if not authors and not attribution:
         return body, Byline()
     return body[:cut], Byline(authors, attribution)
+
+
+# A paragraph of prose: the article goes on, so no byline above it ends it.
+_PROSE_LINE_CHARS = 150
+_PROSE_END = '.!?…"”»)'
+
+
+def _is_prose(line: str) -> bool:
+    return len(line) >= _PROSE_LINE_CHARS and line.rstrip()[-1:] in _PROSE_END
+
+
+def _is_strong_byline(line: str, marked: frozenset[str]) -> Byline | None:
+    """A byline no prose line could be mistaken for: written with a role prefix ("Tác giả bài viết:", "Tin, ảnh:"),
+    marked by the page (bold, right-aligned) or a name in capitals."""
+    text = _nfc(line)
+    found = parse_byline(text, lenient=line in marked)
+    if found is None or not found.authors:
+        return None
+    if _PREFIX_RE.match(text):
+        return found
+    if all(_is_unit(name) for name in found.authors):
+        return None  # a unit's name in bold ("CỔNG THÔNG TIN ĐIỆN TỬ …") is the footer, unless a prefix says otherwise
+    if line in marked or (text == text.upper() and len(text.split()) <= 6):
+        return found
+    return None
+
+
+def _byline_before_tail(body: list[str], marked: frozenset[str]) -> tuple[list[str], Byline] | None:
+    """A strong byline followed only by non-article lines (a session notice, a rate table, the footer's address)
+    that extraction let through: the article ends at the byline; attribution lines right after it are kept as such."""
+    # Only in the text's second half (by characters): a byline that opens an article is not its end.
+    total, lowest = sum(map(len, body)), 1
+    while lowest < len(body) and sum(map(len, body[:lowest])) < total / 2:
+        lowest += 1
+    for index in range(len(body) - 1, lowest - 1, -1):
+        line = body[index]
+        if _is_prose(line):
+            return None
+        found = _is_strong_byline(line, marked)
+        if found is None:
+            continue
+        attribution = found.attribution
+        for after in body[index + 1 : index + 3]:
+            extra = parse_byline(after)
+            if extra is not None and not extra.authors and extra.attribution:
+                attribution = attribution or extra.attribution
+        return body[:index], Byline(found.authors, attribution)
+    return None

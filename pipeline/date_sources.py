@@ -23,6 +23,7 @@ import json
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass, replace
+from datetime import timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -30,7 +31,7 @@ from lxml import etree
 
 from pipeline.dates import FoundDate, parse_date_found
 
-__all__ = ["DatedSource", "best_date", "structured_dates", "visible_dates", "with_time_from"]
+__all__ = ["DatedSource", "best_date", "is_bare_date", "structured_dates", "visible_dates", "with_time_from"]
 
 _PUBLISHED_META_XPATHS = (
     "//meta[@property='article:published_time' or @name='article:published_time' or @property='og:published_time']/@content",
@@ -63,9 +64,25 @@ _HAS_DATE_RE = re.compile(
     re.IGNORECASE,
 )
 _MAX_DATE_TEXT = 140
+# A text that is nothing but a date ("Thứ hai - 13/05/2024 15:42") once weekday names, zone and half-day words and
+# punctuation are gone: such an element near the headline is the dateline even without a telling class.
+_NOT_DATE_WORDS_RE = re.compile(
+    r"thứ\s*(?:hai|ba|tư|năm|sáu|bảy|\d)|chủ\s*nhật|\bt[2-7]\b|\bcn\b|ngày|tháng|năm|lúc|giờ|\b(?:sa|ch|am|pm|gmt|utc)\b"
+    r"|\b(?:mon|tue|wed|thu|fri|sat|sun)[a-z]*\b|[\d\W_]",
+    re.IGNORECASE,
+)
+_DATE_ONLY_MAX_CHARS = 60
+# How near the headline (in elements, document order) a bare date must be.
+_DATELINE_REACH = 40
 # Elements never holding the article's own date: site chrome and lists of other articles.
 _CHROME_TAGS = frozenset({"header", "nav", "footer", "aside", "form", "select", "option", "script", "style", "noscript"})
-_CHROME_RE = re.compile(r"header|footer|sidebar|menu|nav|topbar|top-bar|widget|related|lien-?quan|other|khac|comment", re.I)
+# Class or id tokens of site chrome (the site header's "today" date, menus) and of lists of other articles. An
+# article's own header ("entry-header", "article-header") holds its date, so "header" counts only on its own.
+_CHROME_TOKEN_RE = re.compile(
+    r"^(?:site-?|page-?|top-?|main-?|global-?)?(?:header|footer|menu|nav|navbar|topbar|breadcrumbs?)$"
+    r"|sidebar|footer|widget|related|lien-?quan|tin-?khac|other|comment|today|current-?date|hien-?tai|header-?date",
+    re.IGNORECASE,
+)
 
 
 @dataclass(frozen=True)
@@ -130,15 +147,27 @@ def structured_dates(tree: etree._Element, tz: ZoneInfo, order: str) -> list[Dat
     return sorted(found, key=lambda d: not d.found.explicit_offset)
 
 
+def _is_chrome(node: etree._Element) -> bool:
+    tokens = f"{node.get('class', '')} {node.get('id', '')}".split()
+    return any(_CHROME_TOKEN_RE.search(token) for token in tokens)
+
+
 def _in_chrome(node: etree._Element) -> bool:
+    if _is_chrome(node):
+        return True
     for ancestor in node.iterancestors():
         tag = ancestor.tag if isinstance(ancestor.tag, str) else ""
-        if tag in _CHROME_TAGS or tag in ("a", "li"):
-            return True
-        ident = f"{ancestor.get('class', '')} {ancestor.get('id', '')}"
-        if ident.strip() and _CHROME_RE.search(ident):
+        if tag in ("body", "html"):
+            break  # body classes describe the layout ("one-sidebar"), not where the node sits
+        # not "form": ASP.NET pages wrap the whole page in one
+        if (tag in _CHROME_TAGS and tag != "form") or tag in ("a", "li") or _is_chrome(ancestor):
             return True
     return False
+
+
+def is_bare_date(text: str) -> bool:
+    """Whether ``text`` is nothing but a date (and time, weekday, zone)."""
+    return len(text) <= _DATE_ONLY_MAX_CHARS and len(_NOT_DATE_WORDS_RE.sub("", text)) <= 2
 
 
 def _date_text(node: etree._Element) -> str:
@@ -159,10 +188,11 @@ def visible_dates(tree: etree._Element, headline: etree._Element | None, tz: Zon
         ident = f"{node.get('class', '')} {node.get('id', '')}"
         own = " ".join((node.text or "").split())
         labelled = bool(own) and bool(_PUBLISHED_LABEL_RE.search(own[:60]) or _UPDATED_LABEL_RE.search(own[:60]))
-        if not (_DATE_HOLDER_RE.search(ident) or labelled):
-            continue
         text = " ".join(" ".join(node.itertext()).split())
-        if not text or len(text) > _MAX_DATE_TEXT or not _HAS_DATE_RE.search(text):
+        if not text or len(text) > _MAX_DATE_TEXT or len(_HAS_DATE_RE.findall(text)) != 1:
+            continue  # no date, or a box holding several (published and updated): its children are the candidates
+        near = abs(position[node] - anchor) <= _DATELINE_REACH
+        if not (_DATE_HOLDER_RE.search(ident) or labelled or (near and is_bare_date(text))):
             continue
         if any(ancestor in seen for ancestor in node.iterancestors()) or _in_chrome(node):
             continue
@@ -190,10 +220,23 @@ def with_time_from(winner: DatedSource, others: list[DatedSource]) -> DatedSourc
     return winner
 
 
+def on_local_clock(winner: DatedSource, others: list[DatedSource]) -> DatedSource:
+    """A UTC statement shown with the offset of another statement of the same instant (the time printed for the
+    page's readers): WordPress and Joomla write UTC in their markup and local time on the page."""
+    if not winner.found.has_time or winner.found.moment.utcoffset() != timedelta(0):
+        return winner
+    for other in others:
+        offset = other.found.moment.utcoffset()
+        if other.found.has_time and offset and abs(other.found.moment - winner.found.moment) < timedelta(minutes=1):
+            return replace(winner, found=replace(winner.found, moment=winner.found.moment.astimezone(other.found.moment.tzinfo)))
+    return winner
+
+
 def best_date(*groups: list[DatedSource]) -> DatedSource | None:
-    """The first source of the first non-empty group, given a time of day by any later source that agrees."""
+    """The first source of the first non-empty group, given a time of day by any later source that agrees, and
+    shown on the readers' clock when another source prints the same instant locally."""
     ordered = [source for group in groups for source in group]
     if not ordered:
         return None
     published = [s for s in ordered if not s.updated] or ordered
-    return with_time_from(published[0], ordered[1:])
+    return on_local_clock(with_time_from(published[0], ordered[1:]), ordered)

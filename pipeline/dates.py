@@ -44,8 +44,8 @@ _FUTURE_SLACK = timedelta(days=1)
 
 _ISO_RE = re.compile(
     r"(?<!\d)(\d{4})[-/](\d{1,2})[-/](\d{1,2})"
-    r"(?:[T ]\s*(\d{1,2}):(\d{2})(?::(\d{2})(?:[.,]\d+)?)?)?"
-    r"\s*(Z|[+-]\d{2}:?\d{2})?(?!\d)"
+    # the offset belongs to the time: "2024-05-13+0715:42:00" (a CMS's broken format) is a day, not 00:00+07:15
+    r"(?:[T ]\s*(\d{1,2}):(\d{2})(?::(\d{2})(?:[.,]\d+)?)?\s*(Z|[+-]\d{2}:?\d{2})?)?(?![\d:])"
 )
 _RFC822_RE = re.compile(r"^\s*(?:[A-Za-z]{3},\s*)?\d{1,2}\s+[A-Za-z]{3}\s+\d{2,4}\s+\d{1,2}:\d{2}")
 _NUMERIC_RE = re.compile(r"(?<![\d/.-])(\d{1,2})\s*([/.-])\s*(\d{1,2})\s*\2\s*(\d{4})(?![\d/])")
@@ -71,6 +71,9 @@ _YEAR_RE = re.compile(r"(?<!\d)(?:19|20)\d{2}(?!\d)")
 # The end of a range ("nhiệm kỳ 2020-2025", "giai đoạn 2021 - 2030") is a plan's horizon, not the time of writing.
 _RANGE_END_RE = re.compile(r"(?<!\d)((?:19|20)\d{2})\s*[-–]\s*(?:19|20)\d{2}(?!\d)")
 _LEAD_CHARS = 300
+# How far from a date its time of day may be printed ("08:54 | 16/07/2013", "Thứ tư, 22/10/2025, 19:25 (GMT+7)").
+_TIME_REACH = 30
+_ANY_DATE_RE = re.compile(r"\d{1,4}\s*[/.-]\s*\d{1,2}\s*[/.-]\s*\d{2,4}")
 
 
 def _clean(text: str) -> str:
@@ -109,8 +112,16 @@ class _TimeOfDay:
 
 
 def _time_and_zone(text: str, date_span: tuple[int, int], tz: tzinfo) -> tuple[_TimeOfDay, tzinfo]:
-    """The time of day and offset printed around a date, if any; midnight in the site timezone otherwise."""
-    rest = text[: date_span[0]] + " " * (date_span[1] - date_span[0]) + text[date_span[1] :]
+    """The time of day and offset printed around a date, if any; midnight in the site timezone otherwise.
+
+    Only the text near the date counts: in "Ngày đăng: 20/05/2024 | Cập nhật lúc 10:12 ngày 22/05/2024" the time
+    belongs to the second date, and another date between them ends the search.
+    """
+    start, end = max(0, date_span[0] - _TIME_REACH), min(len(text), date_span[1] + _TIME_REACH)
+    before, after = text[start : date_span[0]], text[date_span[1] : end]
+    before = _ANY_DATE_RE.split(before)[-1]
+    after = _ANY_DATE_RE.split(after)[0]
+    rest = " " * (date_span[0] - len(before)) + before + " " * (date_span[1] - date_span[0]) + after
     found = _TimeOfDay()
     explicit = False
     m = _TIME_RE.search(rest)
