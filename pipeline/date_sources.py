@@ -203,7 +203,9 @@ def visible_dates(tree: etree._Element, headline: etree._Element | None, tz: Zon
         updated = bool(_UPDATED_LABEL_RE.search(text)) and not _PUBLISHED_LABEL_RE.search(text)
         distance = abs(position[node] - anchor) + (0 if position[node] >= anchor else 50)  # below the headline first
         candidates.append((updated, distance, DatedSource(date, "visible", updated)))
-    candidates.sort(key=lambda c: (c[0], c[1]))
+    # The dateline by the headline first, even when it says "updated" (old portals call the posting time that);
+    # far from it (the site header's today, a sidebar), published before updated.
+    candidates.sort(key=lambda c: (c[1] > _DATELINE_REACH + 50, c[0], c[1]))
     return [c[2] for c in candidates]
 
 
@@ -238,5 +240,5 @@ def best_date(*groups: list[DatedSource]) -> DatedSource | None:
     ordered = [source for group in groups for source in group]
     if not ordered:
         return None
-    published = [s for s in ordered if not s.updated] or ordered
+    published = [s for s in ordered if not s.updated or s is ordered[0]] or ordered
     return on_local_clock(with_time_from(published[0], ordered[1:]), ordered)

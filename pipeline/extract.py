@@ -138,12 +138,30 @@ def _keep_captions(root: etree._Element) -> None:
         figure.getparent().replace(figure, para)
 
 
+# A cell this long, or holding blocks, lays out a page; data tables hold short values.
+_LAYOUT_CELL_CHARS = 300
+_BLOCK_TAGS = ("p", "div", "table", "ul", "ol", "h1", "h2", "h3", "h4", "form")
+
+
+def _is_layout_table(table: etree._Element) -> bool:
+    for cell in table.iter("td", "th"):
+        if any(isinstance(child.tag, str) and child.tag in _BLOCK_TAGS for child in cell):
+            return True
+        if len("".join(cell.itertext())) > _LAYOUT_CELL_CHARS:
+            return True
+    return False
+
+
 def _unwrap_layout_tables(root: etree._Element) -> None:
-    """Turn one-column tables (image + caption boxes) into paragraphs, so captions survive as text lines."""
+    """Tables that lay out a page (old portals build whole pages of nested tables) become plain blocks, so the
+    extractor sees paragraphs instead of one table row holding the article, its byline and the sidebars; one-column
+    tables (image + caption boxes) become paragraphs, so captions survive as text lines. Data tables stay."""
     for table in list(root.iter("table")):
         rows = table.xpath(".//tr")
-        # Nested tables are real layout grids (or data); only a flat one-column box is an image + caption.
+        # Nested tables are real layout grids (or data); only a small flat one-column box is an image + caption.
         if not rows or table.find(".//table") is not None or any(len(row.xpath("./td|./th")) > 1 for row in rows):
+            continue
+        if table.find(".//img") is None or len("".join(table.itertext())) > _LAYOUT_CELL_CHARS:
             continue
         box = etree.Element("div")
         for cell in table.xpath(".//td|.//th"):
@@ -152,6 +170,11 @@ def _unwrap_layout_tables(root: etree._Element) -> None:
             para.extend(list(cell))
         box.tail = table.tail
         table.getparent().replace(table, box)
+    for table in [t for t in root.iter("table") if _is_layout_table(t)]:
+        for part in [table, *table.iter("tbody", "thead", "tfoot", "tr", "td", "th")]:
+            part.tag = "div"
+            for attribute in ("colspan", "rowspan"):
+                part.attrib.pop(attribute, None)
 
 
 # --- title -----------------------------------------------------------------------------------------------------------
@@ -177,12 +200,25 @@ def _headline(tree: lxml.html.HtmlElement, site: Site, hint: str) -> tuple[str, 
             return text, node
     elif h1s:
         return h1s[0][1], h1s[0][0]
-    if text := _first_text(tree, "//meta[@property='og:title']/@content"):
-        return text, None
-    raw = _first_text(tree, "//title") or hint
-    parts = _TITLE_SEPARATORS.split(raw)
-    # "Headline | Site" or "Headline - Site": keep the longest part, which is the headline.
-    return (max(parts, key=len) if len(parts) > 1 else raw), None
+    if not (text := _first_text(tree, "//meta[@property='og:title']/@content")):
+        raw = _first_text(tree, "//title") or hint
+        parts = _TITLE_SEPARATORS.split(raw)
+        # "Headline | Site" or "Headline - Site": keep the longest part, which is the headline.
+        text = max(parts, key=len) if len(parts) > 1 else raw
+    return text, _element_showing(tree, text)
+
+
+def _element_showing(tree: etree._Element, text: str) -> etree._Element | None:
+    """The innermost element of the page body whose whole text is ``text`` (a headline printed without ``<h1>``)."""
+    if not text:
+        return None
+    body = tree.find("body")
+    for node in (body if body is not None else tree).iter():
+        if isinstance(node.tag, str) and node.tag not in ("a", "title", "option") and _node_text(node) == text:
+            inner = [c for c in node if isinstance(c.tag, str) and _node_text(c) == text]
+            if not inner:
+                return node
+    return None
 
 
 # --- body ------------------------------------------------------------------------------------------------------------
