@@ -26,7 +26,7 @@ from lxml import etree
 
 from pipeline.bylines import parse_byline
 
-__all__ = ["BlockLines", "is_related_heading", "link_density", "prose_chars", "related_blocks", "teaser_items"]
+__all__ = ["BlockLines", "is_chrome_line", "is_related_heading", "link_density", "prose_chars", "related_blocks", "teaser_items"]
 
 _RELATED_HEADINGS = (
     # Vietnamese news sites
@@ -46,7 +46,7 @@ _RELATED_HEADINGS = (
     r"(?:read|see|watch)\s+(?:more|next|also)|also\s+read|see\s+also",
     r"most\s+(?:read|popular|viewed|shared|watched)|trending(?:\s+now)?|top\s+stories|latest(?:\s+news|\s+stories)?",
     r"recommended(?:\s+for\s+you)?|you\s+(?:may|might)\s+also\s+like|editor'?s\s+picks?|popular\s+(?:now|stories)",
-    r"share\s+this(?:\s+(?:article|story))?",
+    r"share\s+this(?:\s+(?:article|story))?|don'?t\s+miss|trending\s+stories|partner\s+news|sponsored(?:\s+content)?",
 )
 _RELATED_RE = re.compile(r"^(?:" + "|".join(_RELATED_HEADINGS) + r")$", re.IGNORECASE)
 _BOX_NAME_RE = re.compile(
@@ -236,3 +236,24 @@ def teaser_items(root: etree._Element) -> list[etree._Element]:
             if len(headed) >= 0.75 * len(members):
                 items.extend(headed)
     return items
+
+
+# Whole lines that are page furniture wherever they stand: ad labels, toolbars, calls to action, inline "read more"
+# links. Matched on the whole line (casefolded), so a sentence that merely contains the words is never touched.
+_CHROME_LINE_RE = re.compile(
+    r"^(?:advert(?:isement)?|ad|sponsored|quảng\s+cáo|comments?|bình\s+luận|tags?|từ\s+khóa|text\s+size|font\s+size"
+    r"|print(?:\s+(?:article|this\s+page))?|order\s+reprints|in\s+bài(?:\s+viết)?|gửi\s+(?:bài|cho\s+bạn\s+bè)|lưu\s+bài"
+    r"|về\s+đầu\s+trang|quay\s+lại|đầu\s+trang|share(?:\s+this(?:\s+(?:article|story))?)?|chia\s+sẻ|updated|image|caption"
+    r"|close|thanks?\s+(?:you\s+)?for\s+signing\s+up!?|tell\s+us\s+what\s+you\s+think.*|like\s+this\s+story\?.*"
+    r"|(?:click|tap)\s+here\s+to\s+.{0,60}|sign\s+up\s+(?:for|to)\s+.{0,80}|subscribe\s+(?:to|now).{0,60}"
+    r"|(?:read|see|watch)\s+more|(?:read|see|watch)\s+more\s*:.{0,150}|also\s+(?:read|on\s+\S+).{0,150}"
+    r"|(?:xem|đọc)\s+thêm\s*:.{0,150})$",
+    re.IGNORECASE,
+)
+
+
+def is_chrome_line(line: str) -> bool:
+    """Whether an extracted line is page furniture (an ad label, a toolbar word, a call to action). Bare URLs are
+    not: articles cite them."""
+    text = " ".join(line.removeprefix("- ").split()).strip(" |•·")
+    return bool(text) and bool(_CHROME_LINE_RE.match(text))

@@ -209,4 +209,3 @@ class NearDuplicateIndex:
 
     def _estimated_score(self, fp: Fingerprint, sig: DocumentSignature) -> float:
         return estimated_score(fp.signature, len(fp.shingles), signature_from_bytes(sig.minhash), sig.shingle_count)
-

@@ -31,7 +31,7 @@ from lxml import etree
 
 from pipeline.dates import FoundDate, parse_date_found
 
-__all__ = ["DatedSource", "best_date", "is_bare_date", "structured_dates", "visible_dates", "with_time_from"]
+__all__ = ["DatedSource", "best_date", "has_date", "is_bare_date", "structured_dates", "visible_dates", "with_time_from"]
 
 _PUBLISHED_META_XPATHS = (
     "//meta[@property='article:published_time' or @name='article:published_time' or @property='og:published_time']/@content",
@@ -163,6 +163,11 @@ def _in_chrome(node: etree._Element) -> bool:
         if (tag in _CHROME_TAGS and tag != "form") or tag in ("a", "li") or _is_chrome(ancestor):
             return True
     return False
+
+
+def has_date(text: str) -> bool:
+    """Whether ``text`` contains a day (numeric or worded), not just a time."""
+    return bool(_HAS_DATE_RE.search(text))
 
 
 def is_bare_date(text: str) -> bool:

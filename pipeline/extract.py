@@ -33,9 +33,9 @@ from trafilatura.metadata import extract_metadata
 from trafilatura.settings import Document
 from trafilatura.utils import load_html
 
-from pipeline.boilerplate import BlockLines, prose_chars, related_blocks, teaser_items
+from pipeline.boilerplate import BlockLines, is_chrome_line, prose_chars, related_blocks, teaser_items
 from pipeline.bylines import Byline, clean_author_names, looks_like_name, parse_byline, split_trailing_byline
-from pipeline.date_sources import DatedSource, best_date, is_bare_date, structured_dates, visible_dates
+from pipeline.date_sources import DatedSource, best_date, has_date, is_bare_date, structured_dates, visible_dates
 from pipeline.dates import find_date_in_lead_found, parse_date_found, reference_from_body
 from pipeline.document import Extraction, PageHints
 from pipeline.errors import ExtractionError, NotArticleError
@@ -112,6 +112,21 @@ def _drop_nodes(tree: lxml.html.HtmlElement, site: Site) -> None:
 _GALLERY_RE = re.compile(r"galler|slide|carousel|lightbox|swiper|album", re.IGNORECASE)
 
 
+def _divs_as_paragraphs(root: etree._Element) -> None:
+    """Text-only ``<div>``s standing among ``<p>`` siblings become paragraphs: editors' CMS bodies mix the two
+    ("<div style='text-align: justify'>…</div>" between "<p>"s) and trafilatura drops such divs (and the
+    byline "<div class='t1'>" the modern provincial-paper CMS closes with) when its paragraphs are ``<p>``."""
+    for parent in root.iter():
+        children = [c for c in parent if isinstance(c.tag, str)]
+        if sum(c.tag == "p" for c in children) < 2:
+            continue
+        for child in children:
+            if child.tag != "div" or any(isinstance(g.tag, str) and g.tag in _BLOCK_TAGS for g in child.iter() if g is not child):
+                continue
+            if len(" ".join("".join(child.itertext()).split())) >= 2:
+                child.tag = "p"
+
+
 def _page_language(tree: etree._Element, site: Site) -> str:
     """The page's language before extraction: its ``<html lang>``, else a guess from its paragraphs."""
     declared = (tree.get("lang") or tree.get("xml:lang") or "").strip().lower()
@@ -145,7 +160,8 @@ _BLOCK_TAGS = ("p", "div", "table", "ul", "ol", "h1", "h2", "h3", "h4", "form")
 
 def _is_layout_table(table: etree._Element) -> bool:
     for cell in table.iter("td", "th"):
-        if any(isinstance(child.tag, str) and child.tag in _BLOCK_TAGS for child in cell):
+        blocks = [child.tag for child in cell if isinstance(child.tag, str) and child.tag in _BLOCK_TAGS]
+        if len(blocks) > 1 or (blocks and blocks[0] != "p"):  # a data cell may wrap its value in one <p>
             return True
         if len("".join(cell.itertext())) > _LAYOUT_CELL_CHARS:
             return True
@@ -319,6 +335,15 @@ def _is_head_chrome(line: str, title: str) -> bool:
     return is_bare_date(head) and (head == line or bool(_COUNTER_RE.search(line)))
 
 
+def _is_dateline(line: str) -> bool:
+    """A line that is only a date (and time): "October 12, 2017", "November 20, 2019 - 11:28 AMT". A time alone
+    ("10 p.m.") is kept: live blogs print them as their entries' labels."""
+    return len(line) <= 60 and has_date(line) and is_bare_date(_UPDATED_PREFIX_RE.sub("", line))
+
+
+_UPDATED_PREFIX_RE = re.compile(r"^(?:updated|published|posted|cập\s+nhật|đăng)(?:\s+(?:at|on|lúc|ngày))?\s*:?\s*", re.I)
+
+
 def _clean_lines(text: str, title: str, site: Site) -> list[str]:
     lines = normalize_text(text).split("\n")
     head = 0
@@ -328,7 +353,7 @@ def _clean_lines(text: str, title: str, site: Site) -> list[str]:
     return [
         line.removeprefix("| ").removesuffix(" |")
         for line in lines
-        if not any(pattern.search(line) for pattern in site.drop_lines)
+        if not any(pattern.search(line) for pattern in site.drop_lines) and not is_chrome_line(line) and not _is_dateline(line)
     ]
 
 
@@ -514,6 +539,7 @@ def extract(html: str, url: str, site: Site, hints: PageHints | None = None, tem
         # conventions (the benchmark's ground truth) leave them out.
         _keep_captions(root)
     _unwrap_layout_tables(root)
+    _divs_as_paragraphs(root)
     not_article = BlockLines(related_blocks(root) + (template.find(tree) if template is not None else []))
     raw_text = _body_text(root, url)
     if not raw_text.strip():

@@ -145,8 +145,16 @@ def enrich_date(document: Document, published_at: datetime | None, precision: st
 
 
 def ingest_page(
-    session: Session, page: FetchedPage, site: Site, *, site_id: int, run_id: int | None, extractor: Extractor, max_bytes: int,
-    index: NearDuplicateIndex, template: SiteTemplate | None = None,
+    session: Session,
+    page: FetchedPage,
+    site: Site,
+    *,
+    site_id: int,
+    run_id: int | None,
+    extractor: Extractor,
+    max_bytes: int,
+    index: NearDuplicateIndex,
+    template: SiteTemplate | None = None,
 ) -> IngestOutcome:
     """Record ``page`` and, when it is an article, its document; the caller commits."""
     canonical = canonicalize_url(page.url)

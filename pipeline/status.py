@@ -97,6 +97,4 @@ def _scheduler_next_runs(session: Session) -> dict[str, datetime]:
     if not inspect(session.connection()).has_table(_JOBS.name):
         return {}
     rows = session.execute(select(_JOBS.c.id, _JOBS.c.next_run_time).where(_JOBS.c.id.startswith(JOB_PREFIX)))
-    return {
-        job_id.removeprefix(JOB_PREFIX): datetime.fromtimestamp(when, UTC) for job_id, when in rows if when is not None
-    }
+    return {job_id.removeprefix(JOB_PREFIX): datetime.fromtimestamp(when, UTC) for job_id, when in rows if when is not None}
