@@ -247,7 +247,8 @@ _CHROME_LINE_RE = re.compile(
     r"|close|thanks?\s+(?:you\s+)?for\s+signing\s+up!?|tell\s+us\s+what\s+you\s+think.*|like\s+this\s+story\?.*"
     r"|(?:click|tap)\s+here\s+to\s+.{0,60}|sign\s+up\s+(?:for|to)\s+.{0,80}|subscribe\s+(?:to|now).{0,60}"
     r"|(?:read|see|watch)\s+more|(?:read|see|watch)\s+more\s*:.{0,150}|also\s+(?:read|on\s+\S+).{0,150}"
-    r"|(?:xem|đọc)\s+thêm\s*:.{0,150})$",
+    r"|(?:xem|đọc)\s+thêm\s*:.{0,150}"
+    r"|(?:copyright|©|\(c\)|bản\s+quyền).{0,200}(?:rights\s+reserved|bảo\s+lưu|giữ\s+bản\s+quyền).{0,200})$",
     re.IGNORECASE,
 )
 
@@ -256,4 +257,5 @@ def is_chrome_line(line: str) -> bool:
     """Whether an extracted line is page furniture (an ad label, a toolbar word, a call to action). Bare URLs are
     not: articles cite them."""
     text = " ".join(line.removeprefix("- ").split()).strip(" |•·")
-    return bool(text) and bool(_CHROME_LINE_RE.match(text))
+    # A line without a letter or digit ("-", "|", "* * *") is a list marker or separator that lost its item.
+    return not any(c.isalnum() for c in text) or bool(_CHROME_LINE_RE.match(text))

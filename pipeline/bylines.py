@@ -21,7 +21,7 @@ import unicodedata
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-__all__ = ["Byline", "clean_author_names", "looks_like_name", "parse_byline", "split_trailing_byline"]
+__all__ = ["Byline", "clean_author_names", "is_unit_name", "looks_like_name", "parse_byline", "split_trailing_byline"]
 
 # Longest name part (one person) and longest whole byline line we accept.
 _MAX_NAME_CHARS = 40
@@ -90,6 +90,11 @@ def looks_like_name(part: str) -> bool:
 def _opens_like_unit(part: str) -> bool:
     folded = " ".join(_nfc(part).casefold().split()) + " "
     return any(folded.startswith(prefix if prefix.endswith(" ") else prefix + " ") for prefix in _UNIT_PREFIXES)
+
+
+def is_unit_name(part: str) -> bool:
+    """Whether ``part`` names a unit or desk ("Văn phòng Sở", "Nhóm phóng viên", "Reuters") rather than a person."""
+    return _is_unit(part)
 
 
 def _is_unit(part: str) -> bool:

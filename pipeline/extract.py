@@ -34,7 +34,7 @@ from trafilatura.settings import Document
 from trafilatura.utils import load_html
 
 from pipeline.boilerplate import BlockLines, is_chrome_line, prose_chars, related_blocks, teaser_items
-from pipeline.bylines import Byline, clean_author_names, looks_like_name, parse_byline, split_trailing_byline
+from pipeline.bylines import Byline, clean_author_names, is_unit_name, looks_like_name, parse_byline, split_trailing_byline
 from pipeline.date_sources import DatedSource, best_date, has_date, is_bare_date, structured_dates, visible_dates
 from pipeline.dates import find_date_in_lead_found, parse_date_found, reference_from_body
 from pipeline.document import Extraction, PageHints
@@ -393,9 +393,9 @@ def _marked_lines(root: etree._Element) -> frozenset[str]:
     return frozenset(marked)
 
 
-def _byline_element(tree: etree._Element, site_names: set[str]) -> Byline:
+def _byline_element(tree: etree._Element, site_names: set[str], lang: str) -> Byline:
     """The authors of the first element marked up as a byline (outside comments, related blocks and author boxes)
-    whose text reads as names."""
+    whose text reads as names; on Vietnamese pages an editorial unit ("Nhóm phóng viên") is an author too."""
     for node in tree.xpath(_BYLINE_XPATH, namespaces=_EXSLT):
         if any(_NOT_BYLINE_RE.search(f"{a.get('class', '')} {a.get('id', '')}") for a in (node, *node.iterancestors())):
             continue
@@ -404,6 +404,8 @@ def _byline_element(tree: etree._Element, site_names: set[str]) -> Byline:
         if found is None:
             continue
         names = _person_names([n for n in found.authors if looks_like_name(n)], site_names)
+        if not names and lang == "vi":
+            names = clean_author_names([n for n in found.authors if is_unit_name(n) and n.casefold() not in site_names])
         if names:
             return Byline(names, found.attribution)
     return Byline()
@@ -478,9 +480,9 @@ def _authors(
     site_names = _site_names(tree, meta, site)
     if not authors and meta is not None and meta.author:
         authors = _person_names([n for n in meta.author.split(";") if _reads_as_name(n)], site_names)
-    if not authors:
-        element = _byline_element(tree, site_names)
-        authors = element.authors
+    if not authors or not attribution:
+        element = _byline_element(tree, site_names, lang)
+        authors = authors or element.authors
         attribution = attribution or element.attribution
     return authors, attribution, body
 

@@ -1,0 +1,83 @@
+"""Quality gate for sites nobody declared selectors for: the generic-shape corpus (tests/fixtures/generic).
+
+Every page is extracted as a new user's site would be (a site file with a base URL and URL patterns only) and
+scored per field against its hand-checked truth and against trafilatura alone (bench/field_scores.py). Floors sit a
+little under the values measured when they were pinned (README, "Extraction quality"); the holdout set was never
+looked at while the extraction rules were written.
+"""
+
+from __future__ import annotations
+
+import statistics
+from pathlib import Path
+
+import pytest
+from bench_scripts import load_bench
+
+from bench.field_scores import GENERIC_ROOT, FieldSummary, evaluate_fields, load_generic_corpus, trafilatura_alone
+from pipeline.sites import Selectors
+
+bench = load_bench("extraction")
+SETS = ("dev", "holdout")
+MIN_SHAPES = {"dev": 10, "holdout": 10}
+# Per field: (floor for newsharvest on its own, floor once the site's template is learned).
+FLOORS = {"title": 0.97, "day": 1.0, "time": 0.95, "authors": 0.95, "body_f1": 0.95}
+COMPARED = ("title", "day", "time", "authors", "body_f1")
+
+
+@pytest.fixture(scope="module", params=SETS)
+def measured(request: pytest.FixtureRequest) -> tuple[str, dict[str, FieldSummary], dict[str, list[dict[str, float]]]]:
+    pages = load_generic_corpus(sets=(request.param,))
+    summaries, scores = {}, {}
+    for name, func in (
+        ("ours", bench.ours_generic),
+        ("template", None),
+        ("trafilatura", lambda page: trafilatura_alone(page.html, page.url)),
+    ):
+        if func is None:
+            templates = bench.shape_templates(pages)
+
+            def func(page, templates=templates):  # type: ignore[no-untyped-def]
+                return bench.ours_generic(page, templates[(page.set, page.shape)])
+
+        summaries[name], scores[name] = evaluate_fields(pages, func)
+    return request.param, summaries, scores
+
+
+@pytest.mark.parametrize("set_name", SETS)
+def test_corpus_has_many_shapes_without_selectors(set_name: str) -> None:
+    shapes = [p for p in sorted((GENERIC_ROOT / set_name).iterdir()) if p.is_dir()]
+    assert len(shapes) >= MIN_SHAPES[set_name]
+    pages = load_generic_corpus(sets=(set_name,))
+    for shape in shapes:
+        mine = [p for p in pages if p.shape == shape.name]
+        assert len(mine) >= 2, f"{shape}: a shape needs several pages of one site (template learning)"
+        site = mine[0].site
+        assert site.selectors == Selectors() and not site.drop_lines, f"{shape}/site.toml must not declare selectors"
+        assert all(p.url.startswith(site.base_url) and site.is_article_url(p.url) for p in mine)
+
+
+def test_every_field_at_least_trafilatura_and_above_floor(measured) -> None:  # type: ignore[no-untyped-def]
+    set_name, summaries, _ = measured
+    ours, alone = summaries["ours"].means, summaries["trafilatura"].means
+    for field in COMPARED:
+        assert ours[field] >= alone[field], f"{set_name} {field}: ours {ours[field]:.3f} < trafilatura {alone[field]:.3f}"
+        assert ours[field] >= FLOORS[field], f"{set_name} {field}: {ours[field]:.3f} < {FLOORS[field]}; misses {summaries['ours'].misses.get(field)}"
+
+
+def test_a_learned_template_never_makes_a_page_worse(measured) -> None:  # type: ignore[no-untyped-def]
+    set_name, summaries, scores = measured
+    for plain, learned in zip(scores["ours"], scores["template"], strict=True):
+        assert learned["body_f1"] >= plain["body_f1"] - 0.01
+    assert summaries["template"].means["body_f1"] >= summaries["ours"].means["body_f1"]
+    assert statistics.fmean(s["authors"] for s in scores["template"]) >= FLOORS["authors"]
+
+
+def test_corpus_truth_is_nfc_and_complete() -> None:
+    import unicodedata
+
+    for page in load_generic_corpus(GENERIC_ROOT):
+        for text in (page.title or "", page.body, *page.authors):
+            assert unicodedata.normalize("NFC", text) == text, page.id
+        assert page.body and page.title, page.id
+        assert Path(GENERIC_ROOT, page.set, page.shape, f"{page.name}.html").is_file()
