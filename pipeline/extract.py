@@ -507,11 +507,15 @@ def _published(
     lead = []
     if lines and (found := find_date_in_lead_found(lines[0], tz, reference_from_body("\n".join(lines), None, tz))):
         lead.append(DatedSource(found, "lead"))
-    fallback = []
-    if meta is not None and meta.date and (found := parse_date_found(meta.date, tz)):
-        fallback.append(DatedSource(found, "htmldate"))
     visible = visible_dates(tree, headline, tz, order)
-    return best_date(selected, structured_dates(tree, tz, order), visible, hinted, lead, fallback)
+    found_date = best_date(selected, structured_dates(tree, tz, order), visible, hinted, lead)
+    if found_date is not None:
+        return found_date
+    # Last resort: htmldate's extensive search (trafilatura's metadata pass ran the quick one), a day.
+    from htmldate import find_date  # deferred: only pages without any better date source need it
+
+    day = find_date(copy.deepcopy(tree), original_date=True, extensive_search=True, outputformat="%Y-%m-%d")
+    return DatedSource(found, "htmldate") if day and (found := parse_date_found(day, tz)) else None
 
 
 def _metadata(tree: lxml.html.HtmlElement, url: str) -> Document | None:

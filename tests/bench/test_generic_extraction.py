@@ -66,7 +66,7 @@ def test_every_field_at_least_trafilatura_and_above_floor(measured) -> None:  # 
 
 
 def test_a_learned_template_never_makes_a_page_worse(measured) -> None:  # type: ignore[no-untyped-def]
-    set_name, summaries, scores = measured
+    _, summaries, scores = measured
     for plain, learned in zip(scores["ours"], scores["template"], strict=True):
         assert learned["body_f1"] >= plain["body_f1"] - 0.01
     assert summaries["template"].means["body_f1"] >= summaries["ours"].means["body_f1"]
