@@ -125,18 +125,32 @@ def _box_of(heading: etree._Element, page_prose: int) -> etree._Element | None:
     return None
 
 
+_HEADING_TEXTS = etree.XPath("//text()[string-length(normalize-space(.)) > 1 and string-length(normalize-space(.)) < 70]")
+
+
+def _related_headings(root: etree._Element) -> list[etree._Element]:
+    """The innermost elements whose whole text is a related-block heading, found from the page's short text nodes
+    (one pass over text, instead of the text of every element)."""
+    found: list[etree._Element] = []
+    for piece in _HEADING_TEXTS(root):
+        if not is_related_heading(str(piece)):
+            continue
+        node = piece.getparent()
+        # the text may be a tail: then it belongs to the parent of the element it follows
+        if piece.is_tail and node is not None:
+            node = node.getparent()
+        while node is not None and isinstance(node.tag, str) and node.tag not in _HEADING_TAGS:
+            node = node.getparent()
+        if node is None or not isinstance(node.tag, str) or node in found or not is_related_heading(_text(node)):
+            continue
+        found.append(node)
+    return found
+
+
 def related_blocks(root: etree._Element) -> list[etree._Element]:
     """Related-article, tag, share and widget blocks of ``root``: boxes, and heading + teaser runs (flattened)."""
     page_prose = prose_chars(root)
-    headings = [
-        node
-        for node in root.iter()
-        if isinstance(node.tag, str)
-        and node.tag in _HEADING_TAGS
-        and is_related_heading(_text(node))
-        # the innermost element carrying the heading text, not its wrappers
-        and not any(isinstance(c.tag, str) and is_related_heading(_text(c)) for c in node)
-    ]
+    headings = _related_headings(root)
     blocks: list[etree._Element] = []
     for heading in headings:
         if any(ancestor in blocks for ancestor in heading.iterancestors()):
@@ -206,6 +220,8 @@ _HEADINGS = frozenset({"h1", "h2", "h3", "h4", "h5", "h6"})
 def _is_teaser_item(item: etree._Element) -> bool:
     """A short element led by a headline link: a link in a heading, or alone in its own block (not a link inside a
     sentence, as list articles have)."""
+    if item.find(".//a") is None:
+        return False
     text = _text(item)
     if not text or len(text) > _TEASER_ITEM_MAX_CHARS:
         return False
@@ -225,6 +241,8 @@ def teaser_items(root: etree._Element) -> list[etree._Element]:
     """Repeated sibling elements (same tag and class) that each carry a headline link: the items of a listing."""
     items: list[etree._Element] = []
     for parent in root.iter():
+        if len(parent) < _MIN_TEASERS:
+            continue
         groups: dict[tuple[str, str], list[etree._Element]] = {}
         for child in parent:
             if isinstance(child.tag, str) and child.tag not in ("a", "script", "style", "option"):

@@ -64,6 +64,13 @@ _HAS_DATE_RE = re.compile(
     re.IGNORECASE,
 )
 _MAX_DATE_TEXT = 140
+# Compiled once; plain contains() tests (a regular expression per element costs several times more).
+_DATE_HOLDER_WORDS = ("date", "Date", "time", "Time", "publish", "post", "creat", "submit", "ngay", "Ngay", "thoi", "meta",
+                      "info", "byline", "stamp")  # fmt: skip
+_DATE_HOLDERS = etree.XPath(
+    "//*[@class or @id][" + " or ".join(f"contains(concat(@class, ' ', @id), '{w}')" for w in _DATE_HOLDER_WORDS) + "]"
+)
+_SHORT_TEXTS = etree.XPath("//text()[string-length(normalize-space(.)) > 4 and string-length(normalize-space(.)) < 120]")
 # A text that is nothing but a date ("Thứ hai - 13/05/2024 15:42") once weekday names, zone and half-day words and
 # punctuation are gone: such an element near the headline is the dateline even without a telling class.
 _NOT_DATE_WORDS_RE = re.compile(
@@ -165,6 +172,19 @@ def _in_chrome(node: etree._Element) -> bool:
     return False
 
 
+def _short_text(node: etree._Element, limit: int) -> str:
+    """The element's text, whitespace collapsed, or "" once it runs past ``limit`` characters (containers of whole
+    articles are read no further than that)."""
+    pieces, length = [], 0
+    for piece in node.itertext():
+        pieces.append(piece)
+        length += len(piece)
+        if length > 2 * limit:
+            return ""
+    text = " ".join(" ".join(pieces).split())
+    return "" if len(text) > limit else text
+
+
 def has_date(text: str) -> bool:
     """Whether ``text`` contains a day (numeric or worded), not just a time."""
     return bool(_HAS_DATE_RE.search(text))
@@ -185,19 +205,28 @@ def visible_dates(tree: etree._Element, headline: etree._Element | None, tz: Zon
     nodes = list(tree.iter())
     position = {node: index for index, node in enumerate(nodes)}
     anchor = position.get(headline, 0) if headline is not None else 0
+    # Only elements that could hold a dateline are read: near the headline, named like a date holder, or labelled.
+    wanted = set(nodes[max(0, anchor - _DATELINE_REACH) : anchor + _DATELINE_REACH + 1])
+    wanted.update(_DATE_HOLDERS(tree))
+    wanted.update(
+        piece.getparent() for piece in _SHORT_TEXTS(tree) if _PUBLISHED_LABEL_RE.search(piece) or _UPDATED_LABEL_RE.search(piece)
+    )
     seen: set[etree._Element] = set()
     candidates: list[tuple[bool, int, DatedSource]] = []
-    for node in nodes:
+    for node in sorted(wanted, key=lambda n: position.get(n, -1)):
         if not isinstance(node.tag, str) or node.tag in _CHROME_TAGS or node.tag in ("html", "body", "head", "a"):
             continue
         ident = f"{node.get('class', '')} {node.get('id', '')}"
         own = " ".join((node.text or "").split())
         labelled = bool(own) and bool(_PUBLISHED_LABEL_RE.search(own[:60]) or _UPDATED_LABEL_RE.search(own[:60]))
-        text = " ".join(" ".join(node.itertext()).split())
+        near = abs(position[node] - anchor) <= _DATELINE_REACH
+        holder = bool(_DATE_HOLDER_RE.search(ident))
+        if not (holder or labelled or near):
+            continue  # read the text only of elements that could hold a dateline
+        text = _short_text(node, _MAX_DATE_TEXT)
         if not text or len(text) > _MAX_DATE_TEXT or len(_HAS_DATE_RE.findall(text)) != 1:
             continue  # no date, or a box holding several (published and updated): its children are the candidates
-        near = abs(position[node] - anchor) <= _DATELINE_REACH
-        if not (_DATE_HOLDER_RE.search(ident) or labelled or (near and is_bare_date(text))):
+        if not (holder or labelled or is_bare_date(text)):
             continue
         if any(ancestor in seen for ancestor in node.iterancestors()) or _in_chrome(node):
             continue

@@ -50,6 +50,14 @@ _ISO_RE = re.compile(
 _RFC822_RE = re.compile(r"^\s*(?:[A-Za-z]{3},\s*)?\d{1,2}\s+[A-Za-z]{3}\s+\d{2,4}\s+\d{1,2}:\d{2}")
 _NUMERIC_RE = re.compile(r"(?<![\d/.-])(\d{1,2})\s*([/.-])\s*(\d{1,2})\s*\2\s*(\d{4})(?![\d/])")
 _WORDED_RE = re.compile(r"(?<!\d)(\d{1,2})\s+tháng\s+(\d{1,2})(?:\s*(?:năm|,)?\s*(\d{4}))?(?!\d)", re.IGNORECASE)
+# English month names, as English-language pages print them: "May 14, 2024", "14 May 2024", "Nov. 18, 2019".
+_MONTHS = {m: i for i, names in enumerate(
+    (("jan", "january"), ("feb", "february"), ("mar", "march"), ("apr", "april"), ("may",), ("jun", "june"),
+     ("jul", "july"), ("aug", "august"), ("sep", "sept", "september"), ("oct", "october"), ("nov", "november"),
+     ("dec", "december")), start=1) for m in names}  # fmt: skip
+_MONTH_NAME = r"(" + "|".join(sorted(_MONTHS, key=len, reverse=True)) + r")\.?"
+_EN_MONTH_DAY_RE = re.compile(rf"\b{_MONTH_NAME}\s+(\d{{1,2}})(?:st|nd|rd|th)?,?\s+(\d{{4}})(?!\d)", re.IGNORECASE)
+_EN_DAY_MONTH_RE = re.compile(rf"(?<!\d)(\d{{1,2}})(?:st|nd|rd|th)?\s+(?:of\s+)?{_MONTH_NAME},?\s+(\d{{4}})(?!\d)", re.IGNORECASE)
 _DAY_MONTH_RE = re.compile(r"(?<![\d/.])(\d{1,2})/(\d{1,2})(?![/\d])")
 _TIME_RE = re.compile(
     r"(?<![\d:/.])(\d{1,2})\s*[:h]\s*(\d{2})(?::(\d{2}))?(?![\d/])(?:\s*(?:([ap])\.?\s?m\b\.?|(SA|CH)\b))?", re.IGNORECASE
@@ -194,6 +202,12 @@ def _parse_regex(text: str, tz: tzinfo, order: str, reference: datetime | None) 
         # Dotted dates are day-first wherever they appear (langsontv "01.01.2014"); slashes follow the site.
         day, month = _day_month(int(m.group(1)), int(m.group(3)), "DMY" if m.group(2) == "." else order)
         return _with_time(int(m.group(4)), month, day, text, m.span(), tz)
+    m = _EN_MONTH_DAY_RE.search(text)
+    if m:  # a fast path for dateparser's slowest case (≈4 ms a call)
+        return _with_time(int(m.group(3)), _MONTHS[m.group(1).lower()], int(m.group(2)), text, m.span(), tz)
+    m = _EN_DAY_MONTH_RE.search(text)
+    if m:
+        return _with_time(int(m.group(3)), _MONTHS[m.group(2).lower()], int(m.group(1)), text, m.span(), tz)
     m = _WORDED_RE.search(text)
     if m and (m.group(3) or reference):
         day, month = int(m.group(1)), int(m.group(2))

@@ -23,7 +23,7 @@ from __future__ import annotations
 
 import copy
 import re
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Any
 
 import lxml.html
@@ -33,7 +33,7 @@ from trafilatura.metadata import extract_metadata
 from trafilatura.settings import Document
 from trafilatura.utils import load_html
 
-from pipeline.boilerplate import BlockLines, is_chrome_line, prose_chars, related_blocks, teaser_items
+from pipeline.boilerplate import BlockLines, is_chrome_line, related_blocks, teaser_items
 from pipeline.bylines import Byline, clean_author_names, is_unit_name, looks_like_name, parse_byline, split_trailing_byline
 from pipeline.date_sources import DatedSource, best_date, has_date, is_bare_date, structured_dates, visible_dates
 from pipeline.dates import find_date_in_lead_found, parse_date_found, reference_from_body
@@ -49,20 +49,21 @@ __all__ = ["MIN_ARTICLE_CHARS", "extract", "parse_page"]
 MIN_ARTICLE_CHARS = 250
 # Recall matters more than precision here (captions, short paragraphs); measured on the benchmark, see bench/.
 _FAVOR_RECALL = True
-# favor_recall sometimes keeps only a long page's intro (live blogs): below this share of the page's prose the
-# default mode is tried too and the longer text kept.
-_COLLAPSE_SHARE = 0.0
 _SKIP_LINK_LINES = frozenset({"skip to main content", "nhảy đến nội dung", "chuyển đến nội dung chính"})
 _TITLE_SEPARATORS = re.compile(r"\s+[|–—-]\s+|\s+::\s+")
 # A line that is only a date/time ("08:54 | 16/07/2013"): one per teaser on a listing page.
 _DATE_LINE_RE = re.compile(r"^[\W\d_]*\d{1,2}[/.]\d{1,2}[/.]\d{4}[\W\d_]*$")
 # Elements that carry a byline by their markup.
-_BYLINE_XPATH = (
-    "//*[@rel='author' or @itemprop='author' or contains(@itemprop,'author')"
-    " or re:test(@class, '(^|[\\s_-])(author|byline|by-line|writer|tac-?gia|tacgia|journalist)([\\s_-]|name|$)', 'i')"
-    " or re:test(@id, '^(author|byline)', 'i')]"
+# Candidates by plain XPath (fast), then the class tokens checked in Python: "author", "post-author", "author-name",
+# not "authority".
+_BYLINE_CANDIDATES = etree.XPath(
+    "//*[@rel='author' or contains(@itemprop,'author') or starts-with(@id,'author') or starts-with(@id,'byline')"
+    " or contains(@class,'uthor') or contains(@class,'yline') or contains(@class,'y-line') or contains(@class,'writer')"
+    " or contains(@class,'tac-gia') or contains(@class,'tacgia') or contains(@class,'journalist')]"
 )
-_EXSLT = {"re": "http://exslt.org/regular-expressions"}
+_BYLINE_CLASS_RE = re.compile(
+    r"(?:^|[\s_-])(?:author|byline|by-line|writer|tac-?gia|tacgia|journalist)(?:[\s_-]|name|$)", re.IGNORECASE
+)
 # Elements around a byline-looking element that make it something else: comments, related lists, author bios.
 _NOT_BYLINE_RE = re.compile(
     r"comment|related|sidebar|footer|author-?(?:bio|box|info|about|card|desc)|about-?author|more-?from", re.I
@@ -252,23 +253,12 @@ def _body_root(tree: lxml.html.HtmlElement, site: Site) -> lxml.html.HtmlElement
     return copy.deepcopy(tree)
 
 
-def _trafilatura_text(root: etree._Element, url: str, *, favor_recall: bool) -> str:
+def _trafilatura_text(root: etree._Element, url: str, *, favor_recall: bool = _FAVOR_RECALL) -> str:
+    """trafilatura's text of ``root``, which it consumes (the caller passes a tree it no longer needs)."""
     doc = trafilatura.bare_extraction(
-        copy.deepcopy(root), url=url, include_comments=False, include_tables=True, favor_recall=favor_recall,
-        with_metadata=False,
-    )  # fmt: skip
+        root, url=url, include_comments=False, include_tables=True, favor_recall=favor_recall, with_metadata=False
+    )
     return getattr(doc, "text", None) or ""
-
-
-def _body_text(root: etree._Element, url: str) -> str:
-    text = _trafilatura_text(root, url, favor_recall=_FAVOR_RECALL)
-    prose = prose_chars(root)
-    if _COLLAPSE_SHARE and prose and len(text) < _COLLAPSE_SHARE * prose:
-        # favor_recall kept a fraction of a long page (a live blog's intro): the default mode reads it whole.
-        other = _trafilatura_text(root, url, favor_recall=False)
-        if len(other) > len(text):
-            return other
-    return text
 
 
 _LEAD_CLASS_RE = re.compile(
@@ -383,12 +373,15 @@ def _marked_lines(root: etree._Element) -> frozenset[str]:
     """Texts of paragraphs the page marks as a byline: right-aligned, or bold from end to end."""
     marked: set[str] = set()
     for node in root.iter("p", "div", "span", "td"):
+        style = f"{node.get('style', '')} {node.get('align', '')} {node.get('class', '')}"
+        right = bool(_RIGHT_ALIGNED_RE.search(style)) or "right" in style.casefold()
+        bolds = [] if right else [b for b in node.iter("strong", "b")]
+        if not right and not bolds:
+            continue  # most paragraphs: no need to read their text
         text = _node_text(node)
         if not text or len(text) > 160:
             continue
-        style = f"{node.get('style', '')} {node.get('align', '')} {node.get('class', '')}"
-        right = bool(_RIGHT_ALIGNED_RE.search(style)) or "right" in style.casefold()
-        if right or any(_node_text(b) == text for b in node.iter("strong", "b")):
+        if right or any(_node_text(b) == text for b in bolds):
             marked.add(text)
     return frozenset(marked)
 
@@ -396,7 +389,11 @@ def _marked_lines(root: etree._Element) -> frozenset[str]:
 def _byline_element(tree: etree._Element, site_names: set[str], lang: str) -> Byline:
     """The authors of the first element marked up as a byline (outside comments, related blocks and author boxes)
     whose text reads as names; on Vietnamese pages an editorial unit ("Nhóm phóng viên") is an author too."""
-    for node in tree.xpath(_BYLINE_XPATH, namespaces=_EXSLT):
+    for node in _BYLINE_CANDIDATES(tree):
+        by_attribute = node.get("rel") == "author" or "author" in node.get("itemprop", "")
+        by_id = node.get("id", "").startswith(("author", "byline"))
+        if not (by_attribute or by_id or _BYLINE_CLASS_RE.search(node.get("class", ""))):
+            continue
         if any(_NOT_BYLINE_RE.search(f"{a.get('class', '')} {a.get('id', '')}") for a in (node, *node.iterancestors())):
             continue
         text = normalize_inline(node.get("content", "")) if node.tag == "meta" else _node_text(node)
@@ -468,15 +465,25 @@ def _person_names(names: Sequence[str], site_names: set[str]) -> tuple[str, ...]
 
 
 def _authors(
-    tree: etree._Element, root: etree._Element, site: Site, lines: list[str], lang: str, meta: Document | None
+    tree: etree._Element, marked: frozenset[str], site: Site, lines: list[str], lang: str, metadata: Callable[[], Document | None]
 ) -> tuple[tuple[str, ...], str, list[str]]:
-    """Authors, attribution and the body lines left once byline lines are taken out."""
+    """Authors, attribution and the body lines left once byline lines are taken out; trafilatura's ``metadata``
+    (≈10 ms a page) is read only when the text names no author."""
     if site.selectors.author:
         names = [t for t in dict.fromkeys(_node_text(n) for n in _select(tree, site.selectors.author)) if t]
         if names:
             return tuple(names), "", [line for line in lines if line not in names]
-    body, byline = split_trailing_byline(lines, marked=_marked_lines(root), english=lang != "vi")
+    body, byline = split_trailing_byline(lines, marked=marked, english=lang != "vi")
     authors, attribution = byline.authors, byline.attribution
+    if authors:
+        return authors, attribution or _byline_element(tree, set(), lang).attribution, body
+    meta = metadata()
+    site_names = _site_names(tree, meta, site)
+    if meta is not None and meta.author:
+        authors = _person_names([n for n in meta.author.split(";") if _reads_as_name(n)], site_names)
+    element = _byline_element(tree, site_names, lang)
+    return authors or element.authors, attribution or element.attribution, body
+    meta = metadata()
     site_names = _site_names(tree, meta, site)
     if not authors and meta is not None and meta.author:
         authors = _person_names([n for n in meta.author.split(";") if _reads_as_name(n)], site_names)
@@ -491,9 +498,8 @@ def _authors(
 
 
 def _published(
-    tree: etree._Element, headline: etree._Element | None, site: Site, hints: PageHints, lines: Sequence[str],
-    meta: Document | None,
-) -> DatedSource | None:  # fmt: skip
+    tree: etree._Element, headline: etree._Element | None, site: Site, hints: PageHints, lines: Sequence[str]
+) -> DatedSource | None:
     tz, order = site.tz, site.date_order
     selected: list[DatedSource] = []
     if site.selectors.date:
@@ -538,7 +544,6 @@ def extract(html: str, url: str, site: Site, hints: PageHints | None = None, tem
     _drop_nodes(tree, site)
     title, headline = _headline(tree, site, normalize_inline(hints.title or ""))
     anchors = {t for t in (normalize_inline(a.text_content()) for a in tree.iter("a")) if len(t) > 15}
-    meta = _metadata(tree, url)
     root = _body_root(tree, site)
     if _page_language(tree, site) == "vi":
         # Vietnamese papers count photo captions as text (the seeds carry them); English news extraction
@@ -547,12 +552,14 @@ def extract(html: str, url: str, site: Site, hints: PageHints | None = None, tem
     _unwrap_layout_tables(root)
     _divs_as_paragraphs(root)
     not_article = BlockLines(related_blocks(root) + (template.find(tree) if template is not None else []))
-    raw_text = _body_text(root, url)
+    teasers = BlockLines(teaser_items(root))
+    marked = _marked_lines(root)
+    raw_text = _trafilatura_text(root, url)  # consumes root
     if not raw_text.strip():
         raise NotArticleError("no article text found", url=url)
     lines = not_article.strip(_clean_lines(raw_text, title, site))
     try:
-        _check_article(lines, title, anchors, BlockLines(teaser_items(root)))
+        _check_article(lines, title, anchors, teasers)
     except NotArticleError as exc:
         exc.url = url
         raise
@@ -561,8 +568,8 @@ def extract(html: str, url: str, site: Site, hints: PageHints | None = None, tem
         # Vietnamese papers count the sapo as the article's opening (the seeds open with it); English standfirsts
         # are a subtitle (the benchmark's ground truth leaves them out).
         lines = _with_lead(lines, _lead_paragraph(tree, headline))
-    authors, attribution, lines = _authors(tree, root, site, lines, lang, meta)
-    published = _published(tree, headline, site, hints, lines, meta)
+    authors, attribution, lines = _authors(tree, marked, site, lines, lang, lambda: _metadata(tree, url))
+    published = _published(tree, headline, site, hints, lines)
     return Extraction(
         title=title,
         text="\n".join(lines),
