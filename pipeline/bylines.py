@@ -84,7 +84,8 @@ def looks_like_name(part: str) -> bool:
     if part == part.upper():  # "ĐỖ HOẠT", "BBT", "P.Y"
         return any(c.isalpha() for c in part)
     # Mixed case: every word capitalised; a lone mixed-case word is too often an ordinary word ("Hết", "Tags").
-    return (len(words) >= 2 or "." in part) and all(w[0].isupper() for w in words)
+    initials = re.search(r"[^\W\d_]\.[^\W\d_]", part) is not None  # "Đ.Anh": one word, but a name
+    return (len(words) >= 2 or initials) and all(w[0].isupper() for w in words)
 
 
 def _opens_like_unit(part: str) -> bool:

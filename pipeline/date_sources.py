@@ -87,7 +87,8 @@ _CHROME_TAGS = frozenset({"header", "nav", "footer", "aside", "form", "select", 
 # article's own header ("entry-header", "article-header") holds its date, so "header" counts only on its own.
 _CHROME_TOKEN_RE = re.compile(
     r"^(?:site-?|page-?|top-?|main-?|global-?)?(?:header|footer|menu|nav|navbar|topbar|breadcrumbs?)$"
-    r"|sidebar|footer|widget|related|lien-?quan|tin-?khac|other|comment|today|current-?date|hien-?tai|header-?date",
+    r"|sidebar|footer|widget|related|lien-?quan|tin-?khac|other|comment|today|current-?date|hien-?tai|header-?date"
+    r"|top-?bar|masthead|toolbar",
     re.IGNORECASE,
 )
 

@@ -81,7 +81,10 @@ _RANGE_END_RE = re.compile(r"(?<!\d)((?:19|20)\d{2})\s*[-–]\s*(?:19|20)\d{2}(?
 _LEAD_CHARS = 300
 # How far from a date its time of day may be printed ("08:54 | 16/07/2013", "Thứ tư, 22/10/2025, 19:25 (GMT+7)").
 _TIME_REACH = 30
-_ANY_DATE_RE = re.compile(r"\d{1,4}\s*[/.-]\s*\d{1,2}\s*[/.-]\s*\d{2,4}")
+# Another date, or the label of another time ("Cập nhật lúc", "Updated"), ends the text a date's time is looked for in.
+_OTHER_STAMP_RE = re.compile(
+    r"\d{1,4}\s*[/.-]\s*\d{1,2}\s*[/.-]\s*\d{2,4}|cập\s*nhật|sửa\s*đổi|chỉnh\s*sửa|updated|modified|edited", re.IGNORECASE
+)
 
 
 def _clean(text: str) -> str:
@@ -127,8 +130,8 @@ def _time_and_zone(text: str, date_span: tuple[int, int], tz: tzinfo) -> tuple[_
     """
     start, end = max(0, date_span[0] - _TIME_REACH), min(len(text), date_span[1] + _TIME_REACH)
     before, after = text[start : date_span[0]], text[date_span[1] : end]
-    before = _ANY_DATE_RE.split(before)[-1]
-    after = _ANY_DATE_RE.split(after)[0]
+    before = _OTHER_STAMP_RE.split(before)[-1]
+    after = _OTHER_STAMP_RE.split(after)[0]
     rest = " " * (date_span[0] - len(before)) + before + " " * (date_span[1] - date_span[0]) + after
     found = _TimeOfDay()
     explicit = False

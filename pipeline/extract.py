@@ -213,7 +213,8 @@ def _headline(tree: lxml.html.HtmlElement, site: Site, hint: str) -> tuple[str, 
         # The headline h1 shares its words with og:title / <title>; a logo or section-name h1 does not.
         ref_words = _words(reference)
         node, text = max(h1s, key=lambda pair: len(_words(pair[1]) & ref_words) / (len(_words(pair[1])) or 1))
-        if len(_words(text) & ref_words) >= 0.5 * len(_words(text)):
+        # "at least half the words of the shorter": a terse <title> ("Tin tức") still confirms a long headline
+        if len(_words(text) & ref_words) >= 0.5 * min(len(_words(text)), len(ref_words)):
             return text, node
     elif h1s:
         return h1s[0][1], h1s[0][0]

@@ -1,0 +1,104 @@
+"""Bylines as Vietnamese and English pages write them: names, units, role prefixes, attributions, photo credits."""
+
+from __future__ import annotations
+
+import unicodedata
+
+import pytest
+
+from pipeline.bylines import Byline, is_unit_name, looks_like_name, parse_byline, split_trailing_byline
+
+
+@pytest.mark.parametrize(
+    ("line", "authors", "attribution"),
+    [
+        ("ĐỖ HOẠT", ("ĐỖ HOẠT",), ""),
+        ("BBT", ("BBT",), ""),
+        ("Khánh Ly", ("Khánh Ly",), ""),
+        ("THANH HUYỀN - ĐỖ HOẠT", ("THANH HUYỀN", "ĐỖ HOẠT"), ""),
+        ("Minh Hòa, Thu Trang", ("Minh Hòa", "Thu Trang"), ""),
+        ("Hoàng Long và Thu Hà", ("Hoàng Long", "Thu Hà"), ""),
+        ("HỒNG NHUNG – QUỐC KHÁNH", ("HỒNG NHUNG", "QUỐC KHÁNH"), ""),
+        ("Hoàng Anh - Trung tâm Văn hóa, Thể thao và Du lịch huyện Chi Lăng", ("Hoàng Anh",), ""),
+        ("Lan Hương - Văn phòng Sở", ("Lan Hương",), ""),
+        ("Bài, ảnh: MINH TUẤN", ("MINH TUẤN",), ""),
+        ("Tin, ảnh: P.Y", ("P.Y",), ""),
+        ("Tác giả bài viết: Hoàng Văn Nam", ("Hoàng Văn Nam",), ""),
+        ("Tác giả: Văn phòng Sở", ("Văn phòng Sở",), ""),
+        ("Người viết: Nguyễn Thị Lan", ("Nguyễn Thị Lan",), ""),
+        ("Hồng Nhung (tổng hợp)", ("Hồng Nhung",), ""),
+        ("Minh Anh (Theo VnExpress)", ("Minh Anh",), "VnExpress"),
+        ("Minh Anh (TTXVN)", ("Minh Anh",), "TTXVN"),
+        ("Theo TTXVN", (), "TTXVN"),
+        ("(Theo Báo Nhân Dân)", (), "Báo Nhân Dân"),
+        ("Nguồn: VnExpress", (), "VnExpress"),
+        ("Nguồn tin: Báo Lạng Sơn", (), "Báo Lạng Sơn"),
+        ("By Jane Doe and John Smith", ("Jane Doe", "John Smith"), ""),
+        ("By Maria Lopez, Associated Press", ("Maria Lopez",), "Associated Press"),
+        ("Văn Đức", ("Văn Đức",), ""),  # a given name that also opens unit names ("Văn phòng")
+    ],
+)
+def test_parse_byline(line: str, authors: tuple[str, ...], attribution: str) -> None:
+    assert parse_byline(line) == Byline(authors, attribution)
+
+
+@pytest.mark.parametrize(
+    "line",
+    ["Ảnh: THANH HUYỀN", "Quang cảnh Đại hội", "NK 2020", "Hết.", "Xem thêm", "Tin liên quan", "Tags", "",
+     "Đồng Chí Phó Bí Thư Tỉnh", "Giá cả thị trường tăng mạnh trong quý III năm nay."],
+)  # fmt: skip
+def test_not_a_byline(line: str) -> None:
+    assert parse_byline(line) is None
+
+
+def test_a_unit_alone_is_a_byline_only_when_the_page_marks_it() -> None:
+    assert parse_byline("Văn phòng Sở") is None
+    assert parse_byline("Văn phòng Sở", lenient=True) == Byline(("Văn phòng Sở",))
+    assert parse_byline("Quang cảnh hội nghị", lenient=True) is None  # a bold caption is no unit
+
+
+def test_names_and_units() -> None:
+    assert looks_like_name("ĐỖ HOẠT") and looks_like_name("Thùy Linh") and looks_like_name("T.H.")
+    assert not looks_like_name("Hùng") and not looks_like_name("Trong năm 2020")
+    assert is_unit_name("Văn phòng Sở") and is_unit_name("Trung tâm Y tế huyện") and is_unit_name("Reuters")
+    assert not is_unit_name("Văn Đức") and not is_unit_name("Công Minh")
+
+
+def test_nfd_byline_comes_out_nfc() -> None:
+    found = parse_byline(unicodedata.normalize("NFD", "Hồng Nhung (tổng hợp)"))
+    assert found == Byline(("Hồng Nhung",))
+
+
+def test_trailing_byline_with_attribution_and_photo_credit() -> None:
+    lines = ["Đoạn mở đầu của bài.", "Đoạn thân bài thứ hai.", "Ảnh: ĐỨC ANH", "Hoàng Long - Thu Hà", "Theo TTXVN"]
+    body, byline = split_trailing_byline(lines)
+    assert body == lines[:2]
+    assert byline == Byline(("Hoàng Long", "Thu Hà"), "TTXVN")
+
+
+def test_first_line_is_never_the_byline() -> None:
+    assert split_trailing_byline(["Khánh Ly"]) == (["Khánh Ly"], Byline())
+
+
+def test_a_strong_byline_ends_the_article_before_page_furniture() -> None:
+    prose = (
+        "Hội nghị đã thống nhất các giải pháp trọng tâm cho những tháng cuối năm, giao các sở, ngành tổ chức thực hiện nghiêm túc. "
+        * 2
+    )
+    lines = [prose, prose, "Tin, ảnh: MINH TUẤN", "USD | 25.158 | 25.488", "Đang online: 215", "Điện thoại: 0205.3812.600"]
+    body, byline = split_trailing_byline(lines)
+    assert body == [prose, prose] and byline.authors == ("MINH TUẤN",)
+
+
+def test_a_capitals_subheading_followed_by_prose_is_not_a_byline() -> None:
+    prose = (
+        "Theo kế hoạch, công tác chấm thi sẽ hoàn thành trước ngày 15/7 và kết quả được công bố trên cổng thông tin của Bộ. " * 2
+    )
+    lines = [prose, "KẾT QUẢ NỔI BẬT", prose]
+    assert split_trailing_byline(lines) == (lines, Byline())
+
+
+def test_english_text_only_yields_explicit_by_lines() -> None:
+    lines = ["The council voted on Tuesday.", "It was the third vote this year.", "John Smith"]
+    assert split_trailing_byline(lines, english=True) == (lines, Byline())
+    assert split_trailing_byline([*lines[:2], "By John Smith"], english=True)[1] == Byline(("John Smith",))
