@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta, timezone
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -63,7 +63,7 @@ def test_published_beats_updated_and_times_stay_with_their_own_date() -> None:
 def test_utc_markup_is_shown_on_the_clock_the_page_prints() -> None:
     head = '<meta property="article:published_time" content="2024-05-14T02:30:00+00:00">'
     got = extract(page(head, "<time datetime='2024-05-14T09:30:00+07:00'>14/05/2024 09:30</time>"), "https://example.vn/a", SITE)
-    assert got.published_at == datetime(2024, 5, 14, 2, 30, tzinfo=timezone.utc)
+    assert got.published_at == datetime(2024, 5, 14, 2, 30, tzinfo=UTC)
     assert got.published_at.utcoffset() == timedelta(hours=7)
 
 
