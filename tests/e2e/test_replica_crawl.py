@@ -24,9 +24,10 @@ from sqlalchemy import select
 from newsharvest.replica.build import load_articles, story_ids
 from newsharvest.replica.model import Article
 from newsharvest.replica.server import FAULT_PATHS, ReplicaServer
+from pipeline.site_templates import FIRST_LEARN_AT
 from pipeline.sites import load_sites
 from storage.db import session_factory
-from storage.models import CrawlRun, Page
+from storage.models import CrawlRun, Page, SiteTemplateRecord
 
 pytestmark = pytest.mark.slow
 
@@ -229,6 +230,11 @@ def test_seeds_then_crawl_then_recrawl(db_url: str, tmp_path: Path, replicas: Re
     assert "timeout" in (errors[faults["slow"]] or "")
     assert "not HTML" in (errors[faults["pdf"]] or "")
     assert [r.status for r in runs] == ["succeeded"] * 3
+    # Each site's template was learned from its own archived pages while the crawl ran (pipeline.template).
+    with sessions() as session:
+        learned = {t.site_id: t for t in session.scalars(select(SiteTemplateRecord))}
+        assert {r.site_id for r in runs} <= set(learned)
+        assert all(t.pages_sampled >= FIRST_LEARN_AT and t.pages_archived >= t.pages_sampled for t in learned.values())
     assert sum(r.new_documents for r in runs) == len(stored_ids) - 5 + 0  # seeds were not new
     assert all(r.finished_at is not None and r.pages_fetched > 0 for r in runs)
 
