@@ -47,6 +47,7 @@ from bench.field_scores import (  # noqa: E402
     Prediction,
     TruthPage,
     evaluate_fields,
+    load_benchmark_metadata,
     load_generic_corpus,
     trafilatura_alone,
 )
@@ -62,6 +63,7 @@ from pipeline.template import SiteTemplate, learn_template  # noqa: E402
 
 DEFAULT_DATA = REPO.parent / "shared/data/article-extraction-benchmark"
 DEFAULT_OUT = REPO / "bench/results/extraction.json"
+BENCHMARK_METADATA = REPO / "bench/data/benchmark_metadata.json"
 SHINGLE = 4
 BOOTSTRAP_SAMPLES = 1000
 BOOTSTRAP_SEED = 42
@@ -312,15 +314,14 @@ def _comparator(name: str) -> Callable[[TruthPage], Prediction] | None:
     return run
 
 
-def generic_extractors(pages: Sequence[TruthPage]) -> dict[str, Callable[[TruthPage], Prediction]]:
+def generic_extractors(pages: Sequence[TruthPage], *, templates: bool = True) -> dict[str, Callable[[TruthPage], Prediction]]:
     """The extractors compared on the generic corpus: ours (first crawl, and with the learned template), trafilatura
     alone, and each installed comparator."""
-    templates = shape_templates(pages)
-    extractors: dict[str, Callable[[TruthPage], Prediction]] = {
-        "newsharvest extract()": ours_generic,
-        "newsharvest + learned template": lambda page: ours_generic(page, templates[(page.set, page.shape)]),
-        "trafilatura alone": lambda page: trafilatura_alone(page.html, page.url),
-    }
+    extractors: dict[str, Callable[[TruthPage], Prediction]] = {"newsharvest extract()": ours_generic}
+    if templates:
+        learned = shape_templates(pages)
+        extractors["newsharvest + learned template"] = lambda page: ours_generic(page, learned[(page.set, page.shape)])
+    extractors["trafilatura alone"] = lambda page: trafilatura_alone(page.html, page.url)
     for name in ("news-please", "newspaper4k"):
         if (func := _comparator(name)) is not None:
             extractors[name] = func
@@ -375,6 +376,12 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"benchmark ({len(pages)} pages, {args.data})")
         _print_table(results)
         out["data"], out["results"] = str(args.data), results
+        if BENCHMARK_METADATA.is_file():
+            # Authors and dates against the hand-checked metadata (the body columns repeat the table above per page).
+            truth = load_benchmark_metadata(args.data, BENCHMARK_METADATA, args.limit)
+            fields = {n: evaluate_fields(truth, f)[0] for n, f in generic_extractors(truth, templates=False).items()}
+            _print_fields(f"benchmark authors and dates ({len(truth)} pages, {BENCHMARK_METADATA.name})", fields)
+            out["benchmark_fields"] = {n: f.as_json() for n, f in fields.items()}
     if args.corpus in ("replicas", "all"):
         replicas = evaluate_replicas()
         print(f"replicas ({next(iter(replicas.values()))['pages']} pages: {', '.join(REPLICA_SITES)})")

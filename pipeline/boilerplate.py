@@ -61,6 +61,7 @@ _MAX_HEADING_CHARS = 60
 _LINK_DENSE = 0.5
 # Never drop a block holding this share of the page's prose.
 _MAX_PROSE_SHARE = 0.3
+_MAX_NAMED_PROSE_SHARE = 0.6
 _TEASER_MAX_CHARS = 180
 _PROSE_MIN_CHARS = 80
 
@@ -115,11 +116,15 @@ def _box_of(heading: etree._Element, page_prose: int) -> etree._Element | None:
         parent = node.getparent()
         if parent is None or parent.tag in ("body", "html", "article", "main"):
             return None
-        if page_prose and prose_chars(parent) > _MAX_PROSE_SHARE * page_prose:
-            return None
         ident = f"{parent.get('class', '')} {parent.get('id', '')}"
+        named = bool(_BOX_NAME_RE.search(ident))
+        # A box named for what it is ("box-cung-chuyen-muc") may hold teasers with summaries; an anonymous one
+        # must stay small. Neither ever holds the headline.
+        share = _MAX_NAMED_PROSE_SHARE if named else _MAX_PROSE_SHARE
+        if (page_prose and prose_chars(parent) > share * page_prose) or parent.find(".//h1") is not None:
+            return None
         links = [a for a in parent.iter("a") if _text(a)]
-        if (len(links) >= 2 and link_density(parent) >= _LINK_DENSE) or _BOX_NAME_RE.search(ident):
+        if named or (len(links) >= 2 and link_density(parent) >= _LINK_DENSE):
             return parent
         node = parent
     return None
@@ -263,7 +268,7 @@ _CHROME_LINE_RE = re.compile(
     r"|print(?:\s+(?:article|this\s+page))?|order\s+reprints|in\s+bài(?:\s+viết)?|gửi\s+(?:bài|cho\s+bạn\s+bè)|lưu\s+bài"
     r"|về\s+đầu\s+trang|quay\s+lại|đầu\s+trang|share(?:\s+this(?:\s+(?:article|story))?)?|chia\s+sẻ|updated|image|caption"
     r"|close|thanks?\s+(?:you\s+)?for\s+signing\s+up!?|tell\s+us\s+what\s+you\s+think.*|like\s+this\s+story\?.*"
-    r"|(?:click|tap)\s+here\s+to\s+.{0,60}|sign\s+up\s+(?:for|to)\s+.{0,80}|subscribe\s+(?:to|now).{0,60}"
+    r"|(?:click|tap)\s+here\s+to\s+.{0,60}|sign\s+up\s+(?:for|to|here)\b.{0,80}|subscribe\s+(?:to|now|here)\b.{0,60}"
     r"|(?:read|see|watch)\s+more|(?:read|see|watch)\s+more\s*:.{0,150}|also\s+(?:read|on\s+\S+).{0,150}"
     r"|(?:xem|đọc)\s+thêm\s*:.{0,150}"
     r"|(?:copyright|©|\(c\)|bản\s+quyền).{0,200}(?:rights\s+reserved|bảo\s+lưu|giữ\s+bản\s+quyền).{0,200})$",

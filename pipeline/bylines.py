@@ -29,14 +29,29 @@ _MAX_LINE_CHARS = 160
 # How many closing lines (attribution, photo credit, byline) are looked at from the end.
 _TAIL_LINES = 4
 
-_ROLE_WORDS = r"(?:bài|tin|ảnh|video|clip|đồ\s*họa|infographic|thực\s*hiện|ghi|trình\s*bày|biên\s*tập|quay\s*phim)"
+_ROLE_WORDS = r"(?:bài|tin|ảnh|video|clip|đồ\s*họa|infographic|thực\s*hiện|nội\s*dung|ghi|trình\s*bày|biên\s*tập|quay\s*phim)"
 # "Bài, ảnh:", "Tin và ảnh:", "Bài & video:", "Tác giả:", "Người viết:", "PV:", "Nhóm phóng viên:"
 _PREFIX_RE = re.compile(
     rf"^\s*(?:(?:{_ROLE_WORDS})(?:\s*(?:,|&|và|\+|/|-)\s*(?:{_ROLE_WORDS}))*|tác\s*giả(?:\s*bài\s*viết)?|người\s*viết"
     r"|phóng\s*viên|pv|nhóm\s*(?:pv|phóng\s*viên)|by)\s*[:：]\s*",
     re.IGNORECASE,
 )
-_PHOTO_ONLY_RE = re.compile(r"^\s*\(?\s*(?:ảnh|hình|hình\s*ảnh|photo|quay\s*phim|video|clip)\s*[:：]", re.IGNORECASE)
+# Credits for work other than the writing: photos, camera, editing desk, design. Never authors.
+_CREDIT_ROLES = (
+    r"ảnh|hình|hình\s*ảnh|photos?|quay\s*phim|video|clip|btv|biên\s*tập(?:\s*viên)?|thiết\s*kế|đồ\s*họa|trình\s*bày"
+    r"|kỹ\s*thuật|dựng\s*phim|âm\s*thanh|editing|edited\s+by|design(?:ed)?(?:\s+by)?|graphics?"
+)
+_PHOTO_ONLY_RE = re.compile(rf"^\s*\(?\s*(?:{_CREDIT_ROLES})\s*[:：]", re.IGNORECASE)
+# Where a line holds several credits: "PV: Lan Anh | BTV: Ngọc Diệp", "Bài: THU TRANG - Ảnh: ĐỨC ANH".
+_SEGMENT_SPLIT_RE = re.compile(
+    rf"\s*\|\s*|\s*;\s*(?=(?:{_CREDIT_ROLES})\s*[:：])|\s+[-–—]\s+(?=(?:{_CREDIT_ROLES})\s*[:：])", re.IGNORECASE
+)
+# Titles before a name: "Thầy Nguyễn Văn Bình", "TS. Trần An", "Dr. Jane Doe".
+_HONORIFIC_RE = re.compile(
+    r"^(?:thầy(?:\s+giáo)?|cô(?:\s+giáo)?|pgs\.?\s*ts\.?|gs\.?\s*ts\.?|ths\.?|ts\.|bs\.|ks\.|dr\.?|mr\.|mrs\.|ms\.|prof\.)\s+",
+    re.IGNORECASE,
+)
+_TRAILING_PAREN_RE = re.compile(r"\s*\([^()]{1,80}\)\s*$")
 # "Theo TTXVN", "(Theo Báo Nhân Dân)", "Nguồn: VnExpress", "Nguồn tin: …"
 _ATTRIBUTION_RE = re.compile(
     r"^\s*\(?\s*(?:theo|nguồn(?:\s*tin)?\s*[:：]|source\s*:)\s*(?P<source>[^()]{2,80}?)\s*\)?\s*\.?\s*$", re.IGNORECASE
@@ -46,6 +61,10 @@ _TRAILING_ATTRIBUTION_RE = re.compile(r"\s*[(\[]\s*(?:theo|nguồn\s*[:：]?)\s*
 _TRAILING_NOTE_RE = re.compile(r"\s*[(\[]\s*(?P<note>[^()\[\]]{1,40})\s*[)\]]\s*$")
 _COMPILED_NOTES = frozenset({"tổng hợp", "th", "st", "sưu tầm", "lược dịch", "dịch", "biên dịch", "th.", "tổng hợp, lược dịch"})
 _EN_BY_RE = re.compile(r"^\s*by\s+(?P<names>.+)$", re.IGNORECASE)
+# A wire sign-off: "Reporting by Jane Doe and Ahmed Khan in Washington; Editing by Mark Porter".
+_REPORTING_RE = re.compile(
+    r"^\(?(?:additional\s+)?reporting\s+by\s+(?P<names>[^;.()]+?)(?:\s+in\s+[A-Z][\w .,-]*)?\s*(?:[;.)]|$)", re.IGNORECASE
+)
 _NAME_SEPARATORS_RE = re.compile(r"\s+[-–—]\s+|\s*[,;/&|]\s*|\s+(?:và|and)\s+", re.IGNORECASE)
 # One name word: a capitalised word ("Hằng", "MINH"), or initials ("P.Y", "T.H.", "Đ.Anh").
 _NAME_WORD_RE = re.compile(r"^(?:[^\W\d_]\.)*[^\W\d_][^\W\d_'’-]*\.?$")
@@ -55,7 +74,8 @@ _UNIT_PREFIXES = (
     "trung tâm", "văn phòng", "sở", "phòng", "ban", "báo", "đài", "ubnd", "ủy ban", "uỷ ban", "hội", "trường",
     "bệnh viện", "công an", "công ty", "công đoàn", "chi cục", "chi nhánh", "chi bộ", "cục", "vụ", "viện", "tạp chí",
     "cổng thông tin", "huyện", "xã", "phường", "tỉnh", "thành phố", "thành ủy", "thành uỷ", "bộ", "đảng", "tòa", "tòa án",
-    "nhóm", "ttxvn", "vtv", "vov", "reuters", "afp", "ap", "associated press", "staff", "bbc", "cnn", "the ",
+    "nhóm", "tổ", "đội", "bch", "chi đoàn", "đoàn", "ttxvn", "vtv", "vov", "reuters", "afp", "ap", "associated press",
+    "staff", "bbc", "cnn", "the ",
 )  # fmt: skip
 # Account names some CMSs print as the author: never a person's byline.
 _ACCOUNT_NAMES = frozenset({"admin", "administrator", "quản trị", "quản trị viên", "webmaster", "editor", "author", "user"})
@@ -67,6 +87,7 @@ class Byline:
 
     authors: tuple[str, ...] = ()
     attribution: str = ""
+    from_sign_off: bool = False  # named only by a wire sign-off ("Reporting by …"): weaker than a byline
 
 
 def _nfc(s: str) -> str:
@@ -148,6 +169,21 @@ def parse_byline(line: str, *, lenient: bool = False) -> Byline | None:
     text = _nfc(line)
     if not text or len(text) > _MAX_LINE_CHARS or text[-1] in "!?:;,":
         return None
+    segments = [s for s in _SEGMENT_SPLIT_RE.split(text) if s.strip()]
+    # Split only a line of labelled credits; "USD | 25.158 | 25.488" is a table row, not three names.
+    if len(segments) > 1 and any(
+        _PREFIX_RE.match(s) or _PHOTO_ONLY_RE.match(s) for s in segments
+    ):  # several credits on one line: the writers' ones count, photo and desk credits do not
+        found = [b for b in (_parse_segment(s, lenient) for s in segments if not _PHOTO_ONLY_RE.match(s)) if b is not None]
+        if not found:
+            return None
+        names = clean_author_names([name for b in found for name in b.authors])
+        return Byline(names, next((b.attribution for b in found if b.attribution), ""))
+    return _parse_segment(text, lenient)
+
+
+def _parse_segment(text: str, lenient: bool) -> Byline | None:
+    """One credit of a byline line (see ``parse_byline``)."""
     if _PHOTO_ONLY_RE.match(text):
         return None
     attribution_only = _ATTRIBUTION_RE.match(text)
@@ -157,6 +193,13 @@ def parse_byline(line: str, *, lenient: bool = False) -> Byline | None:
     prefixed = _PREFIX_RE.match(text)
     body = text[prefixed.end() :] if prefixed else english.group("names") if english else text
     body, attribution = _strip_notes(body)
+    body = _HONORIFIC_RE.sub("", body)
+    bare = _TRAILING_PAREN_RE.sub("", body)
+    if bare != body and looks_like_name(bare):
+        body = bare  # "Lan Anh (Trung tâm TT-VH huyện Pác Nặm)", "Nguyễn Hùng (Phòng PV01)": the person
+    one_unit = _opens_like_unit(body) and not any(looks_like_name(p) and not _is_unit(p) for p in _NAME_SEPARATORS_RE.split(body))
+    if one_unit and (prefixed or lenient or looks_like_name(body)):
+        return Byline((body,), attribution)  # one unit, even with a dash in its name: "Tổ Toán - Tin"
     body = body.rstrip(".") if body.endswith(".") and not _NAME_WORD_RE.match(body.split()[-1] if body else "") else body
     parts = [p for p in (_nfc(p) for p in _NAME_SEPARATORS_RE.split(body)) if p]
     if not parts:
@@ -216,11 +259,19 @@ def split_trailing_byline(
         authors = authors or found.authors
         attribution = attribution or found.attribution
     if not authors and not english:
-        before_tail = _byline_before_tail(body, marked)
+        before_tail = _byline_before_tail(body[:cut], marked)
         if before_tail is not None:
             return before_tail
-    if not authors and not attribution:
-        return body, Byline()
+    if english and not authors:
+        # "Reporting by Jane Doe in Washington; Editing by …": the wire's sign-off ends the story (a newsletter box may
+        # follow it); its reporters are the authors only when nothing else names them (``Byline.from_sign_off``).
+        for index in range(cut - 1, max(0, cut - 1 - 2 * _TAIL_LINES), -1):
+            if _is_prose(body[index]):
+                break
+            if reporting := _REPORTING_RE.match(_nfc(body[index])):
+                names = parse_byline("By " + reporting.group("names"))
+                return body[:index], Byline(names.authors if names else (), attribution, from_sign_off=True)
+    # Credit lines (photos, desk, design) and attributions closing the text go, whether or not a byline came with them.
     return body[:cut], Byline(authors, attribution)
 
 

@@ -59,6 +59,7 @@ _LABEL_PREFIX_RE = re.compile(
 )
 _MONTHS_EN = r"jan|feb|mar|apr|may|jun|jul|aug|sep|sept|oct|nov|dec"
 _HAS_DATE_RE = re.compile(
+    r"tháng\s+\S+\s+\d{1,2},?\s+\d{4}|"
     rf"\d{{1,4}}\s*[/.-]\s*\d{{1,2}}\s*[/.-]\s*\d{{2,4}}|\d{{1,2}}\s+tháng\s+\S+|\b(?:{_MONTHS_EN})[a-z]*\.?\s+\d{{1,2}}"
     rf"|\d{{1,2}}\s+(?:{_MONTHS_EN})[a-z]*\.?\s+\d{{4}}",
     re.IGNORECASE,
@@ -167,8 +168,25 @@ def _in_chrome(node: etree._Element) -> bool:
         tag = ancestor.tag if isinstance(ancestor.tag, str) else ""
         if tag in ("body", "html"):
             break  # body classes describe the layout ("one-sidebar"), not where the node sits
-        # not "form": ASP.NET pages wrap the whole page in one
+        # not "form": ASP.NET pages wrap the whole page in one; a <header> inside <article> is the article's own
+        if tag == "header" and any(a.tag in ("article", "main") for a in ancestor.iterancestors()):
+            continue
         if (tag in _CHROME_TAGS and tag != "form") or tag in ("a", "li") or _is_chrome(ancestor):
+            return True
+    return False
+
+
+_HIDDEN_RE = re.compile(
+    r"(?:^|[\s_-])(?:hidden|sr-only|visually-hidden|screen-reader|d-none)(?:$|[\s_-])|display\s*:\s*none", re.I
+)
+
+
+def _hidden(node: etree._Element) -> bool:
+    """Markup readers never see ("rich-snippet-hidden", display:none): not a date printed for them."""
+    for element in (node, *node.iterancestors()):
+        if element.tag in ("body", "html"):
+            return False  # body classes describe the theme ("…-breadcrumb-mobile-hidden"), not this node
+        if _HIDDEN_RE.search(f"{element.get('class', '')} {element.get('style', '')}"):
             return True
     return False
 
@@ -229,13 +247,14 @@ def visible_dates(tree: etree._Element, headline: etree._Element | None, tz: Zon
             continue  # no date, or a box holding several (published and updated): its children are the candidates
         if not (holder or labelled or is_bare_date(text)):
             continue
-        if any(ancestor in seen for ancestor in node.iterancestors()) or _in_chrome(node):
+        if any(ancestor in seen for ancestor in node.iterancestors()) or _in_chrome(node) or _hidden(node):
             continue
         date = parse_date_found(_date_text(node), tz, order=order)
         if date is None:
             continue
         seen.add(node)
-        updated = bool(_UPDATED_LABEL_RE.search(text)) and not _PUBLISHED_LABEL_RE.search(text)
+        labels = f"{text} {ident}"
+        updated = bool(_UPDATED_LABEL_RE.search(labels)) and not _PUBLISHED_LABEL_RE.search(text)
         distance = abs(position[node] - anchor) + (0 if position[node] >= anchor else 50)  # below the headline first
         candidates.append((updated, distance, DatedSource(date, "visible", updated)))
     # The dateline by the headline first, even when it says "updated" (old portals call the posting time that);

@@ -57,6 +57,14 @@ _MONTHS = {m: i for i, names in enumerate(
      ("dec", "december")), start=1) for m in names}  # fmt: skip
 _MONTH_NAME = r"(" + "|".join(sorted(_MONTHS, key=len, reverse=True)) + r")\.?"
 _EN_MONTH_DAY_RE = re.compile(rf"\b{_MONTH_NAME}\s+(\d{{1,2}})(?:st|nd|rd|th)?,?\s+(\d{{4}})(?!\d)", re.IGNORECASE)
+# Month names in words, as Vietnamese WordPress prints them: "Tháng Năm 8, 2024", "8 Tháng Năm, 2024".
+_VI_MONTHS = {
+    "một": 1, "giêng": 1, "hai": 2, "ba": 3, "tư": 4, "bốn": 4, "năm": 5, "sáu": 6, "bảy": 7, "tám": 8, "chín": 9,
+    "mười": 10, "mười một": 11, "mười hai": 12, "chạp": 12,
+}  # fmt: skip
+_VI_MONTH_NAME = r"tháng\s+(" + "|".join(sorted(_VI_MONTHS, key=len, reverse=True)) + r"|\d{1,2})"
+_VI_MONTH_DAY_RE = re.compile(rf"{_VI_MONTH_NAME}\s+(\d{{1,2}}),?\s+(\d{{4}})(?!\d)", re.IGNORECASE)
+_VI_DAY_MONTH_RE = re.compile(rf"(?<!\d)(\d{{1,2}})\s+{_VI_MONTH_NAME},?\s+(?:năm\s+)?(\d{{4}})(?!\d)", re.IGNORECASE)
 _EN_DAY_MONTH_RE = re.compile(rf"(?<!\d)(\d{{1,2}})(?:st|nd|rd|th)?\s+(?:of\s+)?{_MONTH_NAME},?\s+(\d{{4}})(?!\d)", re.IGNORECASE)
 _DAY_MONTH_RE = re.compile(r"(?<![\d/.])(\d{1,2})/(\d{1,2})(?![/\d])")
 _TIME_RE = re.compile(
@@ -157,6 +165,11 @@ def _time_and_zone(text: str, date_span: tuple[int, int], tz: tzinfo) -> tuple[_
     return _TimeOfDay(found.hh, found.mi, found.ss, found.precision, explicit), tz
 
 
+def _vi_month(word: str) -> int:
+    word = " ".join(word.lower().split())
+    return int(word) if word.isdigit() else _VI_MONTHS[word]
+
+
 def _zone_abbreviation(text: str) -> tzinfo | None:
     m = _ZONE_ABBREVIATION_RE.search(text)
     return timezone(timedelta(hours=_ZONE_ABBREVIATIONS[m.group(1)])) if m else None
@@ -205,6 +218,12 @@ def _parse_regex(text: str, tz: tzinfo, order: str, reference: datetime | None) 
         # Dotted dates are day-first wherever they appear (langsontv "01.01.2014"); slashes follow the site.
         day, month = _day_month(int(m.group(1)), int(m.group(3)), "DMY" if m.group(2) == "." else order)
         return _with_time(int(m.group(4)), month, day, text, m.span(), tz)
+    m = _VI_MONTH_DAY_RE.search(text)
+    if m:
+        return _with_time(int(m.group(3)), _vi_month(m.group(1)), int(m.group(2)), text, m.span(), tz)
+    m = _VI_DAY_MONTH_RE.search(text)
+    if m:
+        return _with_time(int(m.group(3)), _vi_month(m.group(2)), int(m.group(1)), text, m.span(), tz)
     m = _EN_MONTH_DAY_RE.search(text)
     if m:  # a fast path for dateparser's slowest case (≈4 ms a call)
         return _with_time(int(m.group(3)), _MONTHS[m.group(1).lower()], int(m.group(2)), text, m.span(), tz)

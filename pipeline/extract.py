@@ -57,12 +57,12 @@ _DATE_LINE_RE = re.compile(r"^[\W\d_]*\d{1,2}[/.]\d{1,2}[/.]\d{4}[\W\d_]*$")
 # Candidates by plain XPath (fast), then the class tokens checked in Python: "author", "post-author", "author-name",
 # not "authority".
 _BYLINE_CANDIDATES = etree.XPath(
-    "//*[@rel='author' or contains(@itemprop,'author') or starts-with(@id,'author') or starts-with(@id,'byline')"
+    "//*[@rel='author' or contains(@itemprop,'author') or contains(@id,'uthor') or contains(@id,'yline')"
     " or contains(@class,'uthor') or contains(@class,'yline') or contains(@class,'y-line') or contains(@class,'writer')"
-    " or contains(@class,'tac-gia') or contains(@class,'tacgia') or contains(@class,'journalist')]"
+    " or contains(@class,'tac-gia') or contains(@class,'tacgia') or contains(@class,'journalist') or contains(@class,'credit')]"
 )
 _BYLINE_CLASS_RE = re.compile(
-    r"(?:^|[\s_-])(?:author|byline|by-line|writer|tac-?gia|tacgia|journalist)(?:[\s_-]|name|$)", re.IGNORECASE
+    r"(?:^|[\s_-])(?:author|byline|by-line|writer|tac-?gia|tacgia|journalist|credits?)(?:[\s_-]|name|$)", re.IGNORECASE
 )
 # Elements around a byline-looking element that make it something else: comments, related lists, author bios.
 _NOT_BYLINE_RE = re.compile(
@@ -387,26 +387,52 @@ def _marked_lines(root: etree._Element) -> frozenset[str]:
     return frozenset(marked)
 
 
+def _in_block(node: etree._Element, pattern: re.Pattern[str]) -> bool:
+    """Whether ``node`` or an ancestor below ``<body>`` has a class or id matching ``pattern``."""
+    for element in (node, *node.iterancestors()):
+        if element.tag in ("body", "html"):
+            return False  # body classes describe the layout ("has-sidebar"), not where the node sits
+        if pattern.search(f"{element.get('class', '')} {element.get('id', '')}"):
+            return True
+    return False
+
+
+def _byline_texts(node: etree._Element) -> list[str]:
+    """The byline text of an element, one per paragraph when it holds several ("Lê Hoàng" + "Nguồn: VTC News")."""
+    if node.tag == "meta":
+        return [normalize_inline(node.get("content", ""))]
+    blocks = [c for c in node if isinstance(c.tag, str) and c.tag in ("p", "div", "span")]
+    texts = [_node_text(c) for c in blocks] if len(blocks) > 1 else []
+    return [t for t in texts if t] or [_node_text(node)]
+
+
 def _byline_element(tree: etree._Element, site_names: set[str], lang: str) -> Byline:
-    """The authors of the first element marked up as a byline (outside comments, related blocks and author boxes)
-    whose text reads as names; on Vietnamese pages an editorial unit ("Nhóm phóng viên") is an author too."""
+    """The authors named by the first element marked up as a byline (outside comments, related blocks and author
+    boxes) whose text reads as names, with its siblings of the same class ("<a class='author-name'>" twice); on
+    Vietnamese pages an editorial unit ("Nhóm phóng viên") is an author too. An attribution found on the way
+    ("Theo TTXVN" in the author field) is kept."""
+    attribution = ""
+    first: etree._Element | None = None
+    names: list[str] = []
     for node in _BYLINE_CANDIDATES(tree):
         by_attribute = node.get("rel") == "author" or "author" in node.get("itemprop", "")
-        by_id = node.get("id", "").startswith(("author", "byline"))
-        if not (by_attribute or by_id or _BYLINE_CLASS_RE.search(node.get("class", ""))):
+        by_id = any(word in node.get("id", "").lower() for word in ("author", "byline"))  # "lblAuthor" too
+        if not (by_attribute or by_id or _BYLINE_CLASS_RE.search(node.get("class", ""))) or _in_block(node, _NOT_BYLINE_RE):
             continue
-        if any(_NOT_BYLINE_RE.search(f"{a.get('class', '')} {a.get('id', '')}") for a in (node, *node.iterancestors())):
-            continue
-        text = normalize_inline(node.get("content", "")) if node.tag == "meta" else _node_text(node)
-        found = parse_byline(text, lenient=True) if text else None
-        if found is None:
-            continue
-        names = _person_names([n for n in found.authors if looks_like_name(n)], site_names)
-        if not names and lang == "vi":
-            names = clean_author_names([n for n in found.authors if is_unit_name(n) and n.casefold() not in site_names])
-        if names:
-            return Byline(names, found.attribution)
-    return Byline()
+        if first is not None and (node.getparent() is not first.getparent() or node.get("class") != first.get("class")):
+            continue  # after the first byline element, only its siblings of the same kind
+        for text in _byline_texts(node):
+            found = parse_byline(text, lenient=True) if text else None
+            if found is None:
+                continue
+            attribution = attribution or found.attribution
+            people = list(_person_names([n for n in found.authors if looks_like_name(n)], site_names))
+            if not people and lang == "vi":
+                people = [n for n in found.authors if is_unit_name(n) and n.casefold() not in site_names]
+            if people and first is None:
+                first = node
+            names.extend(people)
+    return Byline(clean_author_names(names), attribution)
 
 
 # Particles that may stand lower-case inside a name ("Ludwig van Beethoven", "Ana de la Torre").
@@ -475,24 +501,19 @@ def _authors(
         if names:
             return tuple(names), "", [line for line in lines if line not in names]
     body, byline = split_trailing_byline(lines, marked=marked, english=lang != "vi")
-    authors, attribution = byline.authors, byline.attribution
-    if authors:
-        return authors, attribution or _byline_element(tree, set(), lang).attribution, body
+    attribution = byline.attribution
+    if byline.authors and not byline.from_sign_off:
+        return byline.authors, attribution or _byline_element(tree, set(), lang).attribution, body
     meta = metadata()
     site_names = _site_names(tree, meta, site)
-    if meta is not None and meta.author:
-        authors = _person_names([n for n in meta.author.split(";") if _reads_as_name(n)], site_names)
     element = _byline_element(tree, site_names, lang)
-    return authors or element.authors, attribution or element.attribution, body
-    meta = metadata()
-    site_names = _site_names(tree, meta, site)
-    if not authors and meta is not None and meta.author:
-        authors = _person_names([n for n in meta.author.split(";") if _reads_as_name(n)], site_names)
-    if not authors or not attribution:
-        element = _byline_element(tree, site_names, lang)
-        authors = authors or element.authors
-        attribution = attribution or element.attribution
-    return authors, attribution, body
+    from_meta = (
+        _person_names([n for n in meta.author.split(";") if _reads_as_name(n)], site_names) if meta and meta.author else ()
+    )
+    # Vietnamese CMSs fill author metadata with the site's or an account's name, so the byline element as the page
+    # shows it comes first there; English news metadata (JSON-LD) is the better of the two. A wire sign-off last.
+    first, second = (element.authors, from_meta) if lang == "vi" else (from_meta, element.authors)
+    return first or second or byline.authors, attribution or element.attribution, body
 
 
 # --- dates -----------------------------------------------------------------------------------------------------------
