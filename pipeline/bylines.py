@@ -20,8 +20,17 @@ import re
 import unicodedata
 from collections.abc import Sequence
 from dataclasses import dataclass
+from importlib import resources
 
-__all__ = ["Byline", "clean_author_names", "is_unit_name", "looks_like_name", "parse_byline", "split_trailing_byline"]
+__all__ = [
+    "Byline",
+    "clean_author_names",
+    "is_unit_name",
+    "looks_like_name",
+    "parse_byline",
+    "plausible_vietnamese_name",
+    "split_trailing_byline",
+]
 
 # Longest name part (one person) and longest whole byline line we accept.
 _MAX_NAME_CHARS = 40
@@ -74,9 +83,14 @@ _UNIT_PREFIXES = (
     "trung tâm", "văn phòng", "sở", "phòng", "ban", "báo", "đài", "ubnd", "ủy ban", "uỷ ban", "hội", "trường",
     "bệnh viện", "công an", "công ty", "công đoàn", "chi cục", "chi nhánh", "chi bộ", "cục", "vụ", "viện", "tạp chí",
     "cổng thông tin", "huyện", "xã", "phường", "tỉnh", "thành phố", "thành ủy", "thành uỷ", "bộ", "đảng", "tòa", "tòa án",
-    "nhóm", "tổ", "đội", "bch", "chi đoàn", "đoàn", "ttxvn", "vtv", "vov", "reuters", "afp", "ap", "associated press",
+    "nhóm", "tổ", "đội", "bch", "chi đoàn", "đoàn", "gv", "giáo viên", "ttxvn", "vtv", "vov", "reuters", "afp", "ap",
+    "associated press",
     "staff", "bbc", "cnn", "the ",
 )  # fmt: skip
+# Syllables of Vietnamese personal names (family, middle and given names, as the common ones are written): a line in
+# capitals made of other words ("GIÁ CẢ NÔNG SẢN", a sidebar's title) is no byline. Pen names use the same syllables.
+_NAME_SYLLABLES = frozenset(resources.files("pipeline").joinpath("name_syllables.txt").read_text(encoding="utf-8").split())
+_DESK_ABBREVIATIONS = frozenset({"PV", "BBT", "CTV", "TBT", "NV"})  # reporter, editorial board, contributor …
 # Account names some CMSs print as the author: never a person's byline.
 _ACCOUNT_NAMES = frozenset({"admin", "administrator", "quản trị", "quản trị viên", "webmaster", "editor", "author", "user"})
 
@@ -112,6 +126,15 @@ def looks_like_name(part: str) -> bool:
 def _opens_like_unit(part: str) -> bool:
     folded = " ".join(_nfc(part).casefold().split()) + " "
     return any(folded.startswith(prefix if prefix.endswith(" ") else prefix + " ") for prefix in _UNIT_PREFIXES)
+
+
+def plausible_vietnamese_name(part: str) -> bool:
+    """Whether most syllables of ``part`` are those of Vietnamese names (or it is a desk abbreviation like "PV")."""
+    words = [w.strip(".,") for w in _nfc(part).split()]
+    if len(words) == 1 and words[0].upper() in _DESK_ABBREVIATIONS:
+        return True
+    known = sum(w.casefold() in _NAME_SYLLABLES for w in words)
+    return bool(words) and known * 2 >= len(words) and words[-1].casefold() in _NAME_SYLLABLES
 
 
 def is_unit_name(part: str) -> bool:
@@ -280,8 +303,16 @@ _PROSE_LINE_CHARS = 150
 _PROSE_END = '.!?…"”»)'
 
 
+# Lines of a site's footer: a licence, a copyright, an address. Long, but never the article's prose.
+_FOOTER_LINE_RE = re.compile(
+    r"giấy\s+phép\s+(?:số|xuất\s+bản)|bản\s+quyền|copyright|©|ghi\s+rõ\s+nguồn|chịu\s+trách\s+nhiệm\s+(?:chính|nội\s+dung)"
+    r"|^(?:địa\s+chỉ|điện\s+thoại|email|fax|hotline)\s*:|all\s+rights\s+reserved",
+    re.IGNORECASE,
+)
+
+
 def _is_prose(line: str) -> bool:
-    return len(line) >= _PROSE_LINE_CHARS and line.rstrip()[-1:] in _PROSE_END
+    return len(line) >= _PROSE_LINE_CHARS and line.rstrip()[-1:] in _PROSE_END and not _FOOTER_LINE_RE.search(line)
 
 
 def _is_strong_byline(line: str, marked: frozenset[str]) -> Byline | None:
@@ -295,6 +326,8 @@ def _is_strong_byline(line: str, marked: frozenset[str]) -> Byline | None:
         return found
     if all(_is_unit(name) for name in found.authors):
         return None  # a unit's name in bold ("CỔNG THÔNG TIN ĐIỆN TỬ …") is the footer, unless a prefix says otherwise
+    if not all(plausible_vietnamese_name(name) for name in found.authors):
+        return None  # a title in capitals or bold ("GIÁ CẢ NÔNG SẢN") past the article is a widget's, not a byline
     if line in marked or (text == text.upper() and len(text.split()) <= 6):
         return found
     return None

@@ -36,6 +36,9 @@ __all__ = ["DatedSource", "best_date", "has_date", "is_bare_date", "structured_d
 _PUBLISHED_META_XPATHS = (
     "//meta[@property='article:published_time' or @name='article:published_time' or @property='og:published_time']/@content",
     "//meta[@itemprop='datePublished']/@content | //*[@itemprop='datePublished']/@datetime",
+    # RDFa (Drupal core prints the created date so): the machine-readable twin of the dateline
+    "//*[@property='schema:datePublished' or @property='schema:dateCreated' or @property='dc:created'"
+    " or @property='dc:date' or @property='datePublished']/@content",
     "//meta[@name='pubdate' or @name='publishdate' or @name='PublishDate' or @name='publish-date' or @name='date'"
     " or @name='dc.date.issued' or @name='DC.date.issued' or @name='sailthru.date' or @name='parsely-pub-date']/@content",
 )
@@ -142,6 +145,10 @@ def structured_dates(tree: etree._Element, tz: ZoneInfo, order: str) -> list[Dat
         for value in tree.xpath(xpath):
             if date := parse_date_found(str(value), tz, order=order):
                 found.append(DatedSource(date, "meta"))
+    # itemprop=datePublished on an element that only prints the date ("<li itemprop=datePublished>14 Tháng Năm, 2024")
+    for node in tree.xpath("//*[@itemprop='datePublished'][not(@content) and not(@datetime)]"):
+        if date := parse_date_found(" ".join(" ".join(node.itertext()).split()), tz, order=order):
+            found.append(DatedSource(date, "meta"))
     times = tree.xpath(
         "//time[@datetime][@pubdate or @itemprop='datePublished' or contains(@class,'published') or contains(@class,'pubdate')]"
         "/@datetime"
@@ -168,17 +175,19 @@ def _in_chrome(node: etree._Element) -> bool:
         tag = ancestor.tag if isinstance(ancestor.tag, str) else ""
         if tag in ("body", "html"):
             break  # body classes describe the layout ("one-sidebar"), not where the node sits
-        # not "form": ASP.NET pages wrap the whole page in one; a <header> inside <article> is the article's own
-        if tag == "header" and any(a.tag in ("article", "main") for a in ancestor.iterancestors()):
+        # not "form": ASP.NET pages wrap the whole page in one; a <header> or <footer> inside <article> is the
+        # article's own (Drupal prints "Submitted by … on …" in the node's footer)
+        if tag in ("header", "footer") and any(a.tag in ("article", "main") for a in ancestor.iterancestors()):
             continue
         if (tag in _CHROME_TAGS and tag != "form") or tag in ("a", "li") or _is_chrome(ancestor):
             return True
     return False
 
 
-_HIDDEN_RE = re.compile(
-    r"(?:^|[\s_-])(?:hidden|sr-only|visually-hidden|screen-reader|d-none)(?:$|[\s_-])|display\s*:\s*none", re.I
-)
+# Classes that hide an element from readers (Drupal's "field--label-hidden" hides only the field's label).
+_HIDDEN_CLASSES = frozenset({"hidden", "hide", "d-none", "sr-only", "visually-hidden", "screen-reader-text", "invisible",
+                             "rich-snippet-hidden", "element-invisible"})  # fmt: skip
+_DISPLAY_NONE_RE = re.compile(r"display\s*:\s*none", re.IGNORECASE)
 
 
 def _hidden(node: etree._Element) -> bool:
@@ -186,7 +195,7 @@ def _hidden(node: etree._Element) -> bool:
     for element in (node, *node.iterancestors()):
         if element.tag in ("body", "html"):
             return False  # body classes describe the theme ("…-breadcrumb-mobile-hidden"), not this node
-        if _HIDDEN_RE.search(f"{element.get('class', '')} {element.get('style', '')}"):
+        if _HIDDEN_CLASSES.intersection(element.get("class", "").split()) or _DISPLAY_NONE_RE.search(element.get("style", "")):
             return True
     return False
 

@@ -34,7 +34,15 @@ from trafilatura.settings import Document
 from trafilatura.utils import load_html
 
 from pipeline.boilerplate import BlockLines, is_chrome_line, related_blocks, teaser_items
-from pipeline.bylines import Byline, clean_author_names, is_unit_name, looks_like_name, parse_byline, split_trailing_byline
+from pipeline.bylines import (
+    Byline,
+    clean_author_names,
+    is_unit_name,
+    looks_like_name,
+    parse_byline,
+    plausible_vietnamese_name,
+    split_trailing_byline,
+)
 from pipeline.date_sources import DatedSource, best_date, has_date, is_bare_date, structured_dates, visible_dates
 from pipeline.dates import find_date_in_lead_found, parse_date_found, reference_from_body
 from pipeline.document import Extraction, PageHints
@@ -207,16 +215,22 @@ def _headline(tree: lxml.html.HtmlElement, site: Site, hint: str) -> tuple[str, 
         for node in _select(tree, site.selectors.title):
             if text := _node_text(node):
                 return text, node if isinstance(node, etree._Element) else None
-    h1s = [(node, text) for node in tree.iter("h1") if (text := _node_text(node)) and len(text) >= 10]
+    site_name = _first_text(tree, "//meta[@property='og:site_name']/@content").casefold()
+    h1s = [
+        (node, text)
+        for node in tree.iter("h1")
+        if (text := _node_text(node)) and len(text) >= 10 and not _is_logo(node, text, site_name)
+    ]
     reference = _first_text(tree, "//meta[@property='og:title']/@content") or _first_text(tree, "//title") or hint
-    if h1s and reference:
-        # The headline h1 shares its words with og:title / <title>; a logo or section-name h1 does not.
-        ref_words = _words(reference)
-        node, text = max(h1s, key=lambda pair: len(_words(pair[1]) & ref_words) / (len(_words(pair[1])) or 1))
-        # "at least half the words of the shorter": a terse <title> ("Tin tức") still confirms a long headline
-        if len(_words(text) & ref_words) >= 0.5 * min(len(_words(text)), len(ref_words)):
-            return text, node
-    elif h1s:
+    ref_words = _words(reference)
+    if ref_words:
+        # A short h1 sharing nothing with og:title / <title> is a section name ("Văn hóa - Xã hội"); a long one is
+        # the headline however the SEO title was worded.
+        h1s = [pair for pair in h1s if len(pair[1].split()) > _SECTION_NAME_WORDS or len(_words(pair[1]) & ref_words) > 1]
+    if len(h1s) > 1:  # a section name, a widget title: the headline is the one in the article, or like og:title
+        in_article = [pair for pair in h1s if any(a.tag in ("article", "main") for a in pair[0].iterancestors())]
+        h1s = in_article or sorted(h1s, key=lambda pair: -len(_words(pair[1]) & ref_words) / (len(_words(pair[1])) or 1))
+    if h1s:
         return h1s[0][1], h1s[0][0]
     if not (text := _first_text(tree, "//meta[@property='og:title']/@content")):
         raw = _first_text(tree, "//title") or hint
@@ -226,13 +240,29 @@ def _headline(tree: lxml.html.HtmlElement, site: Site, hint: str) -> tuple[str, 
     return text, _element_showing(tree, text)
 
 
+_SECTION_NAME_WORDS = 6
+
+
+def _is_logo(h1: etree._Element, text: str, site_name: str) -> bool:
+    """An ``<h1>`` that is the site's logo or name (old themes print one on every page), not the headline."""
+    if (site_name and text.casefold() == site_name) or h1.find(".//img") is not None:
+        return True
+    if any(a.get("href", "").rstrip("/") in ("", "/", "#") or a.get("href") == "./" for a in h1.iter("a")):
+        return True
+    in_article = any(a.tag in ("article", "main") for a in h1.iterancestors())
+    return not in_article and any(a.tag in ("header", "nav") for a in h1.iterancestors())
+
+
 def _element_showing(tree: etree._Element, text: str) -> etree._Element | None:
     """The innermost element of the page body whose whole text is ``text`` (a headline printed without ``<h1>``)."""
     if not text:
         return None
     body = tree.find("body")
     for node in (body if body is not None else tree).iter():
-        if isinstance(node.tag, str) and node.tag not in ("a", "title", "option") and _node_text(node) == text:
+        if not isinstance(node.tag, str) or node.tag in ("a", "title", "option", "marquee"):
+            continue
+        # not a link to the article (a ticker, a "most read" list): the headline itself is never a link
+        if _node_text(node) == text and not any(a.tag in ("a", "marquee") for a in node.iterancestors()):
             inner = [c for c in node if isinstance(c.tag, str) and _node_text(c) == text]
             if not inner:
                 return node
@@ -387,6 +417,30 @@ def _marked_lines(root: etree._Element) -> frozenset[str]:
     return frozenset(marked)
 
 
+_SOURCE_LABEL_RE = re.compile(r"^\s*(?:nguồn(?:\s*tin)?|theo|source)\s*[:：]?\s*", re.IGNORECASE)
+_SOURCE_ELEMENTS = etree.XPath(
+    "//*[contains(@class,'source') or contains(@class,'nguon') or contains(@class,'Source') or contains(@id,'source')]"
+)
+
+
+def _source_element(tree: etree._Element, site_names: set[str], lang: str) -> str:
+    """The outlet an element marked as the article's source names ("<div class='news-source'>Nguồn: Báo Hà Giang",
+    an aggregator's source logo), or "". English pages use "source" classes for image and link credits too: there
+    only a labelled one ("Source: …") counts."""
+    for node in _SOURCE_ELEMENTS(tree):
+        if _in_block(node, _NOT_BYLINE_RE) or node.tag in ("script", "style", "link", "meta"):
+            continue
+        text = _node_text(node)
+        if not text:
+            text = next((normalize_inline(img.get("alt", "")) for img in node.iter("img") if img.get("alt")), "")
+        if lang != "vi" and not _SOURCE_LABEL_RE.match(text):
+            continue
+        name = _SOURCE_LABEL_RE.sub("", text).strip(" .:")
+        if 2 <= len(name) <= 60 and not any(c.isdigit() for c in name) and name.casefold() not in site_names:
+            return name
+    return ""
+
+
 def _in_block(node: etree._Element, pattern: re.Pattern[str]) -> bool:
     """Whether ``node`` or an ancestor below ``<body>`` has a class or id matching ``pattern``."""
     for element in (node, *node.iterancestors()):
@@ -398,12 +452,27 @@ def _in_block(node: etree._Element, pattern: re.Pattern[str]) -> bool:
 
 
 def _byline_texts(node: etree._Element) -> list[str]:
-    """The byline text of an element, one per paragraph when it holds several ("Lê Hoàng" + "Nguồn: VTC News")."""
+    """The byline text of an element, one per paragraph or line when it holds several ("Lê Hoàng" + "Nguồn: VTC
+    News", "PV: Lương Thảo<br>Quay phim: Minh Đức")."""
     if node.tag == "meta":
         return [normalize_inline(node.get("content", ""))]
     blocks = [c for c in node if isinstance(c.tag, str) and c.tag in ("p", "div", "span")]
     texts = [_node_text(c) for c in blocks] if len(blocks) > 1 else []
+    if not texts and node.find(".//br") is not None:
+        texts = [normalize_inline(line) for line in _text_with_breaks(node).split("\n")]
     return [t for t in texts if t] or [_node_text(node)]
+
+
+def _text_with_breaks(node: etree._Element) -> str:
+    """The element's text with a newline for each ``<br>``."""
+    parts = [node.text or ""]
+    for child in node.iterdescendants():
+        if child.tag == "br":
+            parts.append("\n")
+        elif isinstance(child.tag, str):
+            parts.append(child.text or "")
+        parts.append(child.tail or "")
+    return "".join(parts)
 
 
 def _byline_element(tree: etree._Element, site_names: set[str], lang: str) -> Byline:
@@ -427,8 +496,11 @@ def _byline_element(tree: etree._Element, site_names: set[str], lang: str) -> By
                 continue
             attribution = attribution or found.attribution
             people = list(_person_names([n for n in found.authors if looks_like_name(n)], site_names))
-            if not people and lang == "vi":
-                people = [n for n in found.authors if is_unit_name(n) and n.casefold() not in site_names]
+            if not people and lang == "vi":  # an editorial unit or desk signs ("Nhóm phóng viên", "PV", "BBT")
+                people = [
+                    n for n in found.authors
+                    if (is_unit_name(n) or plausible_vietnamese_name(n)) and n.casefold() not in site_names
+                ]  # fmt: skip
             if people and first is None:
                 first = node
             names.extend(people)
@@ -503,7 +575,8 @@ def _authors(
     body, byline = split_trailing_byline(lines, marked=marked, english=lang != "vi")
     attribution = byline.attribution
     if byline.authors and not byline.from_sign_off:
-        return byline.authors, attribution or _byline_element(tree, set(), lang).attribution, body
+        attribution = attribution or _byline_element(tree, set(), lang).attribution or _source_element(tree, set(), lang)
+        return byline.authors, attribution, body
     meta = metadata()
     site_names = _site_names(tree, meta, site)
     element = _byline_element(tree, site_names, lang)
@@ -513,7 +586,7 @@ def _authors(
     # Vietnamese CMSs fill author metadata with the site's or an account's name, so the byline element as the page
     # shows it comes first there; English news metadata (JSON-LD) is the better of the two. A wire sign-off last.
     first, second = (element.authors, from_meta) if lang == "vi" else (from_meta, element.authors)
-    return first or second or byline.authors, attribution or element.attribution, body
+    return first or second or byline.authors, attribution or element.attribution or _source_element(tree, site_names, lang), body
 
 
 # --- dates -----------------------------------------------------------------------------------------------------------
