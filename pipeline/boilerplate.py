@@ -271,7 +271,11 @@ _CHROME_LINE_RE = re.compile(
     r"|(?:click|tap)\s+here\s+to\s+.{0,60}|sign\s+up\s+(?:for|to|here)\b.{0,80}|subscribe\s+(?:to|now|here)\b.{0,60}"
     r"|(?:read|see|watch)\s+more|(?:read|see|watch)\s+more\s*:.{0,150}|also\s+(?:read|on\s+\S+).{0,150}"
     r"|(?:xem|đọc)\s+thêm\s*:.{0,150}"
-    r"|(?:copyright|©|\(c\)|bản\s+quyền).{0,200}(?:rights\s+reserved|bảo\s+lưu|giữ\s+bản\s+quyền).{0,200})$",
+    r"|(?:copyright|©|\(c\)|bản\s+quyền).{0,200}(?:rights\s+reserved|bảo\s+lưu|giữ\s+bản\s+quyền).{0,200}"
+    # gallery counters ("Image 1 of 8", "1of/8") and newsletter boxes
+    r"|(?:(?:image|photo|slide|ảnh)\s*)?\d+\s*(?:of|/|trên)\s*/?\s*\d+|back\s+to\s+gallery"
+    r"|keep\s+an\s+eye\s+on\s+your\s+inbox.{0,80}|there\s+was\s+an\s+error\s+processing\s+your\s+subscription.{0,20}"
+    r"|sorry!?|our\s+standards\s*:.{0,80})$",
     re.IGNORECASE,
 )
 

@@ -25,6 +25,7 @@ from importlib import resources
 __all__ = [
     "Byline",
     "clean_author_names",
+    "is_credit",
     "is_unit_name",
     "looks_like_name",
     "parse_byline",
@@ -135,6 +136,11 @@ def plausible_vietnamese_name(part: str) -> bool:
         return True
     known = sum(w.casefold() in _NAME_SYLLABLES for w in words)
     return bool(words) and known * 2 >= len(words) and words[-1].casefold() in _NAME_SYLLABLES
+
+
+def is_credit(line: str) -> bool:
+    """Whether ``line`` credits photos, camera, desk or design work ("Ảnh: …", "BTV: …", "Photo: …")."""
+    return bool(_PHOTO_ONLY_RE.match(_nfc(line)))
 
 
 def is_unit_name(part: str) -> bool:
@@ -285,13 +291,16 @@ def split_trailing_byline(
         before_tail = _byline_before_tail(body[:cut], marked)
         if before_tail is not None:
             return before_tail
-    if english and not authors:
-        # "Reporting by Jane Doe in Washington; Editing by …": the wire's sign-off ends the story (a newsletter box may
-        # follow it); its reporters are the authors only when nothing else names them (``Byline.from_sign_off``).
-        for index in range(cut - 1, max(0, cut - 1 - 2 * _TAIL_LINES), -1):
+    if english:
+        # "Reporting by Jane Doe in Washington; Editing by …": the wire's sign-off ends the story (a newsletter box
+        # or the wire's standards notice may follow it); its reporters are the authors only when nothing else names
+        # them (``Byline.from_sign_off``).
+        for index in range(cut - 1, _second_half_start(body[:cut]) - 1, -1):
             if _is_prose(body[index]):
                 break
             if reporting := _REPORTING_RE.match(_nfc(body[index])):
+                if authors:
+                    return body[:index], Byline(authors, attribution)
                 names = parse_byline("By " + reporting.group("names"))
                 return body[:index], Byline(names.authors if names else (), attribution, from_sign_off=True)
     # Credit lines (photos, desk, design) and attributions closing the text go, whether or not a byline came with them.
@@ -333,14 +342,21 @@ def _is_strong_byline(line: str, marked: frozenset[str]) -> Byline | None:
     return None
 
 
+def _second_half_start(lines: Sequence[str]) -> int:
+    """The index of the first line of the text's second half (by characters), at least 1: a byline that opens an
+    article is not its end."""
+    total, seen = sum(map(len, lines)), 0
+    for index, line in enumerate(lines):
+        if index and seen >= total / 2:
+            return index
+        seen += len(line)
+    return max(1, len(lines))
+
+
 def _byline_before_tail(body: list[str], marked: frozenset[str]) -> tuple[list[str], Byline] | None:
     """A strong byline followed only by non-article lines (a session notice, a rate table, the footer's address)
     that extraction let through: the article ends at the byline; attribution lines right after it are kept as such."""
-    # Only in the text's second half (by characters): a byline that opens an article is not its end.
-    total, lowest = sum(map(len, body)), 1
-    while lowest < len(body) and sum(map(len, body[:lowest])) < total / 2:
-        lowest += 1
-    for index in range(len(body) - 1, lowest - 1, -1):
+    for index in range(len(body) - 1, _second_half_start(body) - 1, -1):
         line = body[index]
         if _is_prose(line):
             return None

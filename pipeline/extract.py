@@ -37,6 +37,7 @@ from pipeline.boilerplate import BlockLines, is_chrome_line, related_blocks, tea
 from pipeline.bylines import (
     Byline,
     clean_author_names,
+    is_credit,
     is_unit_name,
     looks_like_name,
     parse_byline,
@@ -356,6 +357,13 @@ def _is_head_chrome(line: str, title: str) -> bool:
     return is_bare_date(head) and (head == line or bool(_COUNTER_RE.search(line)))
 
 
+_CREDIT_LINE_MAX_CHARS = 60
+
+
+def _is_credit_line(line: str) -> bool:
+    return len(line) <= _CREDIT_LINE_MAX_CHARS and is_credit(line)
+
+
 def _is_dateline(line: str) -> bool:
     """A line that is only a date (and time): "October 12, 2017", "November 20, 2019 - 11:28 AMT". A time alone
     ("10 p.m.") is kept: live blogs print them as their entries' labels."""
@@ -371,11 +379,15 @@ def _clean_lines(text: str, title: str, site: Site) -> list[str]:
     while head < min(len(lines), _HEAD_LINES) and _is_head_chrome(lines[head], title):
         head += 1
     lines = lines[head:]
-    return [
-        line.removeprefix("| ").removesuffix(" |")
-        for line in lines
-        if not any(pattern.search(line) for pattern in site.drop_lines) and not is_chrome_line(line) and not _is_dateline(line)
-    ]
+    kept: list[str] = []
+    for raw in lines:
+        line = raw.removeprefix("| ").removesuffix(" |")
+        if any(pattern.search(line) for pattern in site.drop_lines) or is_chrome_line(line) or _is_dateline(line):
+            continue
+        if _is_credit_line(line):
+            continue  # "Ảnh: ĐỨC ANH", "Photo: Hau Dinh, AP" standing alone: a credit, not text
+        kept.append(line)
+    return kept
 
 
 def _check_article(lines: list[str], title: str, anchors: set[str], teasers: BlockLines) -> None:
