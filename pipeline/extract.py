@@ -373,7 +373,18 @@ def _is_dateline(line: str) -> bool:
 _UPDATED_PREFIX_RE = re.compile(r"^(?:updated|published|posted|cập\s+nhật|đăng)(?:\s+(?:at|on|lúc|ngày))?\s*:?\s*", re.I)
 
 
-def _clean_lines(text: str, title: str, site: Site) -> list[str]:
+def _credit_paragraphs(root: etree._Element) -> frozenset[str]:
+    """Texts of paragraphs that are nothing but a credit. A credit closing a caption ("…<br>Ảnh: HOÀNG HƯNG") is
+    part of the caption and stays."""
+    found = set()
+    for node in root.iter("p", "div", "span", "figcaption", "td", "em", "small"):
+        text = node.text_content()
+        if len(text) <= 2 * _CREDIT_LINE_MAX_CHARS and _is_credit_line(text := normalize_inline(text)):
+            found.add(text)
+    return frozenset(found)
+
+
+def _clean_lines(text: str, title: str, site: Site, credits: frozenset[str] = frozenset()) -> list[str]:
     lines = normalize_text(text).split("\n")
     head = 0
     while head < min(len(lines), _HEAD_LINES) and _is_head_chrome(lines[head], title):
@@ -384,8 +395,8 @@ def _clean_lines(text: str, title: str, site: Site) -> list[str]:
         line = raw.removeprefix("| ").removesuffix(" |")
         if any(pattern.search(line) for pattern in site.drop_lines) or is_chrome_line(line) or _is_dateline(line):
             continue
-        if _is_credit_line(line):
-            continue  # "Ảnh: ĐỨC ANH", "Photo: Hau Dinh, AP" standing alone: a credit, not text
+        if line in credits:
+            continue  # "Ảnh: ĐỨC ANH", "Photo: Hau Dinh, AP" as a paragraph of its own: a credit, not text
         kept.append(line)
     return kept
 
@@ -661,10 +672,11 @@ def extract(html: str, url: str, site: Site, hints: PageHints | None = None, tem
     not_article = BlockLines(related_blocks(root) + (template.find(tree) if template is not None else []))
     teasers = BlockLines(teaser_items(root))
     marked = _marked_lines(root)
+    credits = _credit_paragraphs(root)
     raw_text = _trafilatura_text(root, url)  # consumes root
     if not raw_text.strip():
         raise NotArticleError("no article text found", url=url)
-    lines = not_article.strip(_clean_lines(raw_text, title, site))
+    lines = not_article.strip(_clean_lines(raw_text, title, site, credits))
     try:
         _check_article(lines, title, anchors, teasers)
     except NotArticleError as exc:
