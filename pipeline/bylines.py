@@ -51,14 +51,21 @@ _CREDIT_ROLES = (
     r"ảnh|hình|hình\s*ảnh|photos?|quay\s*phim|video|clip|btv|biên\s*tập(?:\s*viên)?|thiết\s*kế|đồ\s*họa|trình\s*bày"
     r"|kỹ\s*thuật|dựng\s*phim|âm\s*thanh|editing|edited\s+by|design(?:ed)?(?:\s+by)?|graphics?"
 )
-_PHOTO_ONLY_RE = re.compile(rf"^\s*\(?\s*(?:{_CREDIT_ROLES})\s*[:：]", re.IGNORECASE)
+_PHOTO_ONLY_RE = re.compile(
+    rf"^\s*\(?\s*(?:(?:{_CREDIT_ROLES})\s*[:：]|(?:photo(?:graph)?s?|images?|video|illustration)\s+(?:by|courtesy)\b)",
+    re.IGNORECASE,
+)
 # Where a line holds several credits: "PV: Lan Anh | BTV: Ngọc Diệp", "Bài: THU TRANG - Ảnh: ĐỨC ANH".
 _SEGMENT_SPLIT_RE = re.compile(
     rf"\s*\|\s*|\s*;\s*(?=(?:{_CREDIT_ROLES})\s*[:：])|\s+[-–—]\s+(?=(?:{_CREDIT_ROLES})\s*[:：])", re.IGNORECASE
 )
 # Titles before a name: "Thầy Nguyễn Văn Bình", "TS. Trần An", "Dr. Jane Doe".
+# Titles before a name, one or several ("Thượng tá, ThS. PHẠM QUANG HUY", "BSCKII. Hoàng Văn Thái", "Dr. Jane Doe"):
+# military and police ranks, teachers' and academic titles, and any short abbreviation closed by a dot.
+_RANKS = r"(?:đại|thượng|trung|thiếu)\s+(?:tướng|tá|úy|uý)"
 _HONORIFIC_RE = re.compile(
-    r"^(?:thầy(?:\s+giáo)?|cô(?:\s+giáo)?|pgs\.?\s*ts\.?|gs\.?\s*ts\.?|ths\.?|ts\.|bs\.|ks\.|dr\.?|mr\.|mrs\.|ms\.|prof\.)\s+",
+    rf"^(?:(?:{_RANKS}|thầy(?:\s+giáo)?|cô(?:\s+giáo)?|nhà\s+báo|nhà\s+giáo|bác\s+sĩ|luật\s+sư|kỹ\s+sư)\s*,?\s*"
+    r"|(?:mr|mrs|ms|dr|prof|[A-ZĐ][A-Za-zĐđ]{0,6})\.(?:[A-ZĐ][A-Za-zĐđ]{0,6}\.)*\s*,?\s+)+(?=\S)",
     re.IGNORECASE,
 )
 _TRAILING_PAREN_RE = re.compile(r"\s*\([^()]{1,80}\)\s*$")
@@ -70,6 +77,8 @@ _TRAILING_ATTRIBUTION_RE = re.compile(r"\s*[(\[]\s*(?:theo|nguồn\s*[:：]?)\s*
 # "(tổng hợp)", "(TH)", "(st)", "(sưu tầm)", "(lược dịch)", "(TTXVN)": how the text was made, or an agency.
 _TRAILING_NOTE_RE = re.compile(r"\s*[(\[]\s*(?P<note>[^()\[\]]{1,40})\s*[)\]]\s*$")
 _COMPILED_NOTES = frozenset({"tổng hợp", "th", "st", "sưu tầm", "lược dịch", "dịch", "biên dịch", "th.", "tổng hợp, lược dịch"})
+# Job titles after an English byline name ("Staff Writer", "Correspondent"): neither a person nor an outlet.
+_ENGLISH_ROLE_RE = re.compile(r"\b(?:writer|reporter|correspondent|editor|columnist|contributor|producer|intern)s?\b", re.I)
 _EN_BY_RE = re.compile(r"^\s*by\s+(?P<names>.+)$", re.IGNORECASE)
 # A wire sign-off: "Reporting by Jane Doe and Ahmed Khan in Washington; Editing by Mark Porter".
 _REPORTING_RE = re.compile(
@@ -84,7 +93,8 @@ _UNIT_PREFIXES = (
     "trung tâm", "văn phòng", "sở", "phòng", "ban", "báo", "đài", "ubnd", "ủy ban", "uỷ ban", "hội", "trường",
     "bệnh viện", "công an", "công ty", "công đoàn", "chi cục", "chi nhánh", "chi bộ", "cục", "vụ", "viện", "tạp chí",
     "cổng thông tin", "huyện", "xã", "phường", "tỉnh", "thành phố", "thành ủy", "thành uỷ", "bộ", "đảng", "tòa", "tòa án",
-    "nhóm", "tổ", "đội", "bch", "chi đoàn", "đoàn", "gv", "giáo viên", "ttxvn", "vtv", "vov", "reuters", "afp", "ap",
+    "nhóm", "tổ", "đội", "bch", "chi đoàn", "đoàn", "gv", "giáo viên", "trạm", "học viện", "đồn", "bộ chỉ huy", "hạt",
+    "liên đoàn", "hợp tác xã", "htx", "khối", "mặt trận", "hđnd", "thường trực", "ttxvn", "vtv", "vov", "reuters", "afp", "ap",
     "associated press",
     "staff", "bbc", "cnn", "the ",
 )  # fmt: skip
@@ -93,6 +103,7 @@ _UNIT_PREFIXES = (
 _NAME_SYLLABLES = frozenset(resources.files("pipeline").joinpath("name_syllables.txt").read_text(encoding="utf-8").split())
 _DESK_ABBREVIATIONS = frozenset({"PV", "BBT", "CTV", "TBT", "NV"})  # reporter, editorial board, contributor …
 # Account names some CMSs print as the author: never a person's byline.
+_ACCOUNT_WORDS = frozenset({"admin", "administrator", "webmaster", "quantri"})
 _ACCOUNT_NAMES = frozenset({"admin", "administrator", "quản trị", "quản trị viên", "webmaster", "editor", "author", "user"})
 
 
@@ -180,11 +191,15 @@ def _strip_notes(line: str) -> tuple[str, str]:
 
 
 def clean_author_names(raw: Sequence[str]) -> tuple[str, ...]:
-    """Names as written, NFC, without account names ("admin"), duplicates or empty strings."""
+    """Names as written, NFC, without account names ("admin", "Kn Admin" from "kn_admin"), duplicates or empty
+    strings."""
     names: list[str] = []
     for value in raw:
         name = _nfc(value).strip(" ,;-–—")
-        if name and name.casefold() not in _ACCOUNT_NAMES and name not in names:
+        folded = name.casefold()
+        if not name or folded in _ACCOUNT_NAMES or _ACCOUNT_WORDS.intersection(re.split(r"[\s_.-]+", folded)):
+            continue
+        if name not in names:
             names.append(name)
     return tuple(names)
 
@@ -211,6 +226,12 @@ def parse_byline(line: str, *, lenient: bool = False) -> Byline | None:
     return _parse_segment(text, lenient)
 
 
+def _without_title(name: str) -> str:
+    """``name`` without the titles before it, when what is left still reads as a name ("P.Y" keeps its dots)."""
+    bare = _HONORIFIC_RE.sub("", name)
+    return bare if bare != name and len(bare.split()) >= 2 and looks_like_name(bare) else name
+
+
 def _parse_segment(text: str, lenient: bool) -> Byline | None:
     """One credit of a byline line (see ``parse_byline``)."""
     if _PHOTO_ONLY_RE.match(text):
@@ -222,7 +243,7 @@ def _parse_segment(text: str, lenient: bool) -> Byline | None:
     prefixed = _PREFIX_RE.match(text)
     body = text[prefixed.end() :] if prefixed else english.group("names") if english else text
     body, attribution = _strip_notes(body)
-    body = _HONORIFIC_RE.sub("", body)
+    body = _without_title(body)
     bare = _TRAILING_PAREN_RE.sub("", body)
     if bare != body and looks_like_name(bare):
         body = bare  # "Lan Anh (Trung tâm TT-VH huyện Pác Nặm)", "Nguyễn Hùng (Phòng PV01)": the person
@@ -230,7 +251,7 @@ def _parse_segment(text: str, lenient: bool) -> Byline | None:
     if one_unit and (prefixed or lenient or looks_like_name(body)):
         return Byline((body,), attribution)  # one unit, even with a dash in its name: "Tổ Toán - Tin"
     body = body.rstrip(".") if body.endswith(".") and not _NAME_WORD_RE.match(body.split()[-1] if body else "") else body
-    parts = [p for p in (_nfc(p) for p in _NAME_SEPARATORS_RE.split(body)) if p]
+    parts = [p for p in (_without_title(_nfc(p)) for p in _NAME_SEPARATORS_RE.split(body)) if p]
     if not parts:
         return Byline((), attribution) if attribution else None
     names = [p for p in parts if looks_like_name(p) and not _is_unit(p)]
@@ -238,7 +259,7 @@ def _parse_segment(text: str, lenient: bool) -> Byline | None:
     if english and not names and units:
         return Byline((), attribution or units[0])
     if english or prefixed:
-        agency = [p for p in units if _opens_like_unit(p)] if english else []
+        agency = [p for p in units if _opens_like_unit(p) and not _ENGLISH_ROLE_RE.search(p)] if english else []
         attribution = attribution or (agency[0] if agency and names else "")
         if prefixed and not names and len(parts) == 1:
             return Byline((parts[0],), attribution)  # "Tác giả: Văn phòng Sở": the unit wrote it
@@ -250,6 +271,11 @@ def _parse_segment(text: str, lenient: bool) -> Byline | None:
     if lenient and names:
         return Byline(clean_author_names(names), attribution)
     return None
+
+
+def _is_unit_line(line: str) -> bool:
+    text = _nfc(line)
+    return len(text.split()) <= 8 and _opens_like_unit(text) and text[-1:] not in ".!?"
 
 
 def _is_photo_credit(line: str) -> bool:
@@ -276,6 +302,9 @@ def split_trailing_byline(
         line = body[index]
         if _is_photo_credit(line) and cut == index + 1:
             cut = index
+            continue
+        if not authors and cut == index + 1 and index > 1 and _is_unit_line(line) and parse_byline(body[index - 1]):
+            cut = index  # "Thượng tá, ThS. PHẠM QUANG HUY" over "Học viện Chính trị": the writer's unit
             continue
         if english and not _EN_BY_RE.match(line) and line not in marked:
             break

@@ -75,8 +75,10 @@ _BYLINE_CLASS_RE = re.compile(
 )
 # Elements around a byline-looking element that make it something else: comments, related lists, author bios.
 _NOT_BYLINE_RE = re.compile(
-    r"comment|related|sidebar|footer|author-?(?:bio|box|info|about|card|desc)|about-?author|more-?from", re.I
+    r"comment|related|sidebar|footer|author-?(?:bio|box|info|about|card|desc)|about-?author|more-?from", re.IGNORECASE
 )
+# An element itself named as an image's credit ("article__image__caption__credit") credits a photographer.
+_IMAGE_CREDIT_RE = re.compile(r"caption|(?:image|photo|img)[\w-]*credit|credit[\w-]*(?:image|photo)", re.IGNORECASE)
 _RIGHT_ALIGNED_RE = re.compile(r"text-align\s*:\s*right|float\s*:\s*right", re.IGNORECASE)
 
 
@@ -233,11 +235,18 @@ def _headline(tree: lxml.html.HtmlElement, site: Site, hint: str) -> tuple[str, 
         h1s = in_article or sorted(h1s, key=lambda pair: -len(_words(pair[1]) & ref_words) / (len(_words(pair[1])) or 1))
     if h1s:
         return h1s[0][1], h1s[0][0]
-    if not (text := _first_text(tree, "//meta[@property='og:title']/@content")):
-        raw = _first_text(tree, "//title") or hint
-        parts = _TITLE_SEPARATORS.split(raw)
-        # "Headline | Site" or "Headline - Site": keep the longest part, which is the headline.
-        text = max(parts, key=len) if len(parts) > 1 else raw
+    if text := _first_text(tree, "//meta[@property='og:title']/@content"):
+        return text, _element_showing(tree, text)
+    raw = _first_text(tree, "//title") or hint
+    # "Headline | Site" or "Headline - Site": drop trailing parts until the rest is printed on the page (a headline
+    # may hold " - " itself: "giai đoạn 2011 - 2015"); else the longest part.
+    parts = _TITLE_SEPARATORS.split(raw)
+    separators = _TITLE_SEPARATORS.findall(raw)
+    for keep in range(len(parts) - 1, 0, -1):
+        candidate = parts[0] + "".join(sep + part for sep, part in zip(separators[: keep - 1], parts[1:keep], strict=True))
+        if (node := _element_showing(tree, candidate)) is not None:
+            return candidate, node
+    text = max(parts, key=len) if len(parts) > 1 else raw
     return text, _element_showing(tree, text)
 
 
@@ -451,17 +460,25 @@ def _source_element(tree: etree._Element, site_names: set[str], lang: str) -> st
     an aggregator's source logo), or "". English pages use "source" classes for image and link credits too: there
     only a labelled one ("Source: …") counts."""
     for node in _SOURCE_ELEMENTS(tree):
-        if _in_block(node, _NOT_BYLINE_RE) or node.tag in ("script", "style", "link", "meta"):
+        if node.tag in ("script", "style", "link", "meta") or _in_block(node, _NOT_BYLINE_RE):
             continue
-        text = _node_text(node)
-        if not text:
-            text = next((normalize_inline(img.get("alt", "")) for img in node.iter("img") if img.get("alt")), "")
-        if lang != "vi" and not _SOURCE_LABEL_RE.match(text):
+        label = _node_text(node)
+        if lang != "vi" and not _SOURCE_LABEL_RE.match(label):
             continue
-        name = _SOURCE_LABEL_RE.sub("", text).strip(" .:")
+        name = _source_name(node, label)
         if 2 <= len(name) <= 60 and not any(c.isdigit() for c in name) and name.casefold() not in site_names:
             return name
     return ""
+
+
+def _source_name(node: etree._Element, label: str) -> str:
+    """The outlet's name in a source element: its own text after the label ("Theo <span>The Verge</span><span>Copy
+    link</span>" → the first named piece), else a logo's alt text."""
+    pieces = [normalize_inline(t) for t in node.itertext() if t.strip()]
+    pieces = [p for p in (_SOURCE_LABEL_RE.sub("", p).strip(" .:") for p in pieces) if p]
+    if pieces:
+        return pieces[0]
+    return next((normalize_inline(img.get("alt", "")) for img in node.iter("img") if img.get("alt")), "")
 
 
 def _in_block(node: etree._Element, pattern: re.Pattern[str]) -> bool:
@@ -510,6 +527,8 @@ def _byline_element(tree: etree._Element, site_names: set[str], lang: str) -> By
         by_attribute = node.get("rel") == "author" or "author" in node.get("itemprop", "")
         by_id = any(word in node.get("id", "").lower() for word in ("author", "byline"))  # "lblAuthor" too
         if not (by_attribute or by_id or _BYLINE_CLASS_RE.search(node.get("class", ""))) or _in_block(node, _NOT_BYLINE_RE):
+            continue
+        if _IMAGE_CREDIT_RE.search(f"{node.get('class', '')} {node.get('id', '')}") or node.get("itemprop") == "creator":
             continue
         if first is not None and (node.getparent() is not first.getparent() or node.get("class") != first.get("class")):
             continue  # after the first byline element, only its siblings of the same kind
