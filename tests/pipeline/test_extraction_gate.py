@@ -33,6 +33,17 @@ def _bench() -> ModuleType:
     return module
 
 
+def _bench_with_data() -> ModuleType:
+    """The bench module, once the benchmark data is known to be there."""
+    bench = _bench()
+    if not (bench.DEFAULT_DATA / "ground-truth.json").is_file():
+        # CI always has ../shared beside the clone: there the gate must run, never skip.
+        if os.environ.get("CI"):
+            pytest.fail(f"benchmark data missing at {bench.DEFAULT_DATA}")
+        pytest.skip(f"benchmark data not present at {bench.DEFAULT_DATA} (../shared is not beside this checkout)")
+    return bench
+
+
 def test_metric_sanity() -> None:
     bench = _bench()
     assert bench.score_page("a b c d e", "a b c d e") == (1.0, 0.0, 0.0, True)
@@ -42,12 +53,7 @@ def test_metric_sanity() -> None:
 
 
 def test_extraction_f1_floor() -> None:
-    bench = _bench()
-    if not (bench.DEFAULT_DATA / "ground-truth.json").is_file():
-        # CI always has ../shared beside the clone: there the gate must run, never skip.
-        if os.environ.get("CI"):
-            pytest.fail(f"benchmark data missing at {bench.DEFAULT_DATA}")
-        pytest.skip(f"benchmark data not present at {bench.DEFAULT_DATA} (../shared is not beside this checkout)")
+    bench = _bench_with_data()
     pages = bench.load_pages(bench.DEFAULT_DATA, SUBSET)
     scores, _ = bench.evaluate(pages, bench.run_ours, workers=1)
     precision, recall, f1, _ = bench._summary(scores)
@@ -56,11 +62,7 @@ def test_extraction_f1_floor() -> None:
 
 
 def test_authors_and_dates_beat_trafilatura_alone() -> None:
-    bench = _bench()
-    if not (bench.DEFAULT_DATA / "ground-truth.json").is_file():
-        if os.environ.get("CI"):
-            pytest.fail(f"benchmark data missing at {bench.DEFAULT_DATA}")
-        pytest.skip(f"benchmark data not present at {bench.DEFAULT_DATA} (../shared is not beside this checkout)")
+    bench = _bench_with_data()
     from bench.field_scores import evaluate_fields, load_benchmark_metadata, trafilatura_alone
 
     pages = load_benchmark_metadata(bench.DEFAULT_DATA, bench.BENCHMARK_METADATA, METADATA_SUBSET)
