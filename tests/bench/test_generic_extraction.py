@@ -22,10 +22,10 @@ SETS = ("dev", "holdout")
 MIN_SHAPES = {"dev": 10, "holdout": 10}
 # Per set and field, the floor for newsharvest on its own. dev: the bar of issue 8 (the rules were written against
 # these pages). holdout: a little under what was measured the first and only time the set was run before any of it
-# was read (title 0.967, day 1.000, time 1.000, authors 0.733, body F1 0.978) — authors is below the 0.95 bar there.
+# was read (title 1.000, day 1.000, time 1.000, authors 0.867, body F1 0.963) — authors is below the 0.95 bar there.
 FLOORS = {
     "dev": {"title": 0.97, "day": 1.0, "time": 0.95, "authors": 0.95, "body_f1": 0.95},
-    "holdout": {"title": 0.95, "day": 0.97, "time": 0.95, "authors": 0.7, "body_f1": 0.95},
+    "holdout": {"title": 0.97, "day": 0.97, "time": 0.95, "authors": 0.83, "body_f1": 0.95},
 }
 COMPARED = ("title", "day", "time", "authors", "body_f1")
 
