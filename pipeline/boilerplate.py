@@ -26,7 +26,16 @@ from lxml import etree
 
 from pipeline.bylines import parse_byline
 
-__all__ = ["BlockLines", "is_chrome_line", "is_related_heading", "link_density", "prose_chars", "related_blocks", "teaser_items"]
+__all__ = [
+    "BlockLines",
+    "block_text",
+    "is_chrome_line",
+    "is_related_heading",
+    "link_density",
+    "prose_chars",
+    "related_blocks",
+    "teaser_items",
+]
 
 _RELATED_HEADINGS = (
     # Vietnamese news sites
@@ -66,7 +75,8 @@ _TEASER_MAX_CHARS = 180
 _PROSE_MIN_CHARS = 80
 
 
-def _text(node: etree._Element) -> str:
+def block_text(node: etree._Element) -> str:
+    """An element's whole text, NFC, whitespace collapsed."""
     return " ".join(unicodedata.normalize("NFC", "".join(node.itertext())).split())
 
 
@@ -78,10 +88,10 @@ def is_related_heading(text: str) -> bool:
 
 def link_density(node: etree._Element) -> float:
     """Share of the element's text that is link text (0 for an element without text)."""
-    total = len(_text(node))
+    total = len(block_text(node))
     if not total:
         return 0.0
-    linked = sum(len(_text(a)) for a in node.iter("a") if not any(p.tag == "a" for p in a.iterancestors()))
+    linked = sum(len(block_text(a)) for a in node.iter("a") if not any(p.tag == "a" for p in a.iterancestors()))
     return min(1.0, linked / total)
 
 
@@ -99,7 +109,7 @@ def _is_teaser(node: etree._Element) -> bool:
     """A line of a related list: a link list, or a short headline that ends no sentence and is no byline."""
     if not isinstance(node.tag, str):
         return False
-    text = _text(node)
+    text = block_text(node)
     if not text:
         return True  # spacers, images
     if node.tag in ("ul", "ol", "table", "dl") or link_density(node) >= _LINK_DENSE:
@@ -123,7 +133,7 @@ def _box_of(heading: etree._Element, page_prose: int) -> etree._Element | None:
         share = _MAX_NAMED_PROSE_SHARE if named else _MAX_PROSE_SHARE
         if (page_prose and prose_chars(parent) > share * page_prose) or parent.find(".//h1") is not None:
             return None
-        links = [a for a in parent.iter("a") if _text(a)]
+        links = [a for a in parent.iter("a") if block_text(a)]
         if named or (len(links) >= 2 and link_density(parent) >= _LINK_DENSE):
             return parent
         node = parent
@@ -146,7 +156,7 @@ def _related_headings(root: etree._Element) -> list[etree._Element]:
             node = node.getparent()
         while node is not None and isinstance(node.tag, str) and node.tag not in _HEADING_TAGS:
             node = node.getparent()
-        if node is None or not isinstance(node.tag, str) or node in found or not is_related_heading(_text(node)):
+        if node is None or not isinstance(node.tag, str) or node in found or not is_related_heading(block_text(node)):
             continue
         found.append(node)
     return found
@@ -167,7 +177,7 @@ def related_blocks(root: etree._Element) -> list[etree._Element]:
         # The heading stands among the body's paragraphs: the block is the heading and the teaser run after it.
         anchor = heading
         while anchor.getparent() is not None and anchor.getparent().tag not in ("body", "html") and anchor.getnext() is None:
-            if len(_text(anchor.getparent())) > len(_text(heading)) + 5:
+            if len(block_text(anchor.getparent())) > len(block_text(heading)) + 5:
                 break
             anchor = anchor.getparent()  # "<p><strong>Tin liên quan</strong></p>": the paragraph is the heading
         following = []
@@ -193,9 +203,9 @@ class BlockLines:
         self._exact: set[str] = set()
         texts = []
         for block in blocks:
-            texts.append(_text(block))
+            texts.append(block_text(block))
             for node in block.iter():
-                if isinstance(node.tag, str) and node.tag in _LINE_TAGS and (text := _text(node)):
+                if isinstance(node.tag, str) and node.tag in _LINE_TAGS and (text := block_text(node)):
                     self._exact.add(text)
         self._joined = "\n".join(texts)
 
@@ -227,16 +237,16 @@ def _is_teaser_item(item: etree._Element) -> bool:
     sentence, as list articles have)."""
     if item.find(".//a") is None:
         return False
-    text = _text(item)
+    text = block_text(item)
     if not text or len(text) > _TEASER_ITEM_MAX_CHARS:
         return False
     for link in item.iter("a"):
-        headline = _text(link)
+        headline = block_text(link)
         if len(headline) < _HEADLINE_LINK_CHARS:
             continue
         in_heading = any(a.tag in _HEADINGS for a in link.iterancestors()) or any(c.tag in _HEADINGS for c in link.iter())
         parent = link.getparent()
-        alone = parent is not None and parent is not item and _text(parent) == headline
+        alone = parent is not None and parent is not item and block_text(parent) == headline
         if in_heading or (alone and text.startswith(headline)):
             return True
     return False

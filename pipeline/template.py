@@ -17,7 +17,6 @@ from __future__ import annotations
 
 import hashlib
 import re
-import unicodedata
 from collections import Counter, defaultdict
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
@@ -25,7 +24,7 @@ from typing import Any
 
 from lxml import etree
 
-from pipeline.boilerplate import link_density, prose_chars
+from pipeline.boilerplate import block_text, link_density, prose_chars
 
 __all__ = ["MIN_PAGES", "LearnedBlock", "SiteTemplate", "learn_template"]
 
@@ -43,10 +42,6 @@ _MIN_BLOCK_CHARS = 12
 _DIGITS_RE = re.compile(r"\d+")
 _LINK_DENSE = 0.5
 _TEASER_MAX_CHARS = 200
-
-
-def _text(node: etree._Element) -> str:
-    return " ".join(unicodedata.normalize("NFC", "".join(node.itertext())).split())
 
 
 def _step(node: etree._Element) -> str:
@@ -104,7 +99,7 @@ def _occurrences(tree: etree._Element) -> Iterator[_Occurrence]:
     for node in tree.iter():
         if not isinstance(node.tag, str) or node.tag not in _BLOCK_TAGS:
             continue
-        text = _text(node)
+        text = block_text(node)
         if len(text) < _MIN_BLOCK_CHARS:
             continue
         path, heading = _path(node), _heading(node)
@@ -161,7 +156,7 @@ class SiteTemplate:
         if block is None or (page_prose and prose_chars(node) > MAX_PROSE_SHARE * page_prose):
             return None
         if block.kind == "fixed":
-            return block if _digest(_text(node)) in block.text_hashes else None
+            return block if _digest(block_text(node)) in block.text_hashes else None
         if block.kind == "links":
             return block if link_density(node) >= _LINK_DENSE * 0.8 else None
         return block if _is_teaser_block(node, _heading(node)) else None
