@@ -247,9 +247,22 @@ def _is_teaser_item(item: etree._Element) -> bool:
         in_heading = any(a.tag in _HEADINGS for a in link.iterancestors()) or any(c.tag in _HEADINGS for c in link.iter())
         parent = link.getparent()
         alone = parent is not None and parent is not item and block_text(parent) == headline
-        if in_heading or (alone and text.startswith(headline)):
+        # "<div><a>Headline</a><div>Summary…</div></div>": the link opens the item and no sentence runs on from it
+        leads = parent is item and not (link.tail or "").strip() and _followed_by_block(link)
+        if in_heading or ((alone or leads) and text.startswith(headline)):
             return True
     return False
+
+
+_BLOCK_TAGS = frozenset({"div", "p", "span", "ul", "ol", "section", "br"})
+
+
+def _followed_by_block(link: etree._Element) -> bool:
+    """Whether what follows ``link`` in its parent is a block of its own (or nothing), not the rest of a sentence."""
+    after = link.getnext()
+    while after is not None and not isinstance(after.tag, str):
+        after = after.getnext()
+    return after is None or after.tag in _BLOCK_TAGS
 
 
 def teaser_items(root: etree._Element) -> list[etree._Element]:

@@ -154,6 +154,22 @@ def is_credit(line: str) -> bool:
     return bool(_PHOTO_ONLY_RE.match(_nfc(line)))
 
 
+# An institution's office that signs its own news ("Press Office", "Office of Communications", "Department of
+# Health"): the author, as "Văn phòng Sở" is. Newsrooms, desks, staff and agencies are not (they are the outlet).
+_INSTITUTION_RE = re.compile(
+    r"\b(?:office|department|ministry|secretariat|communications|public\s+(?:affairs|relations)|committee|council"
+    r"|university|college|institute|faculty|division)\b",
+    re.IGNORECASE,
+)
+_OUTLET_RE = re.compile(r"\b(?:news|newsroom|desk|staff|wire|agency|service|times|post|herald|tribune|reuters|afp|ap)\b", re.I)
+
+
+def is_institution(part: str) -> bool:
+    """Whether ``part`` names an institution's office that signs its own news (see ``_INSTITUTION_RE``)."""
+    text = _nfc(part)
+    return len(text.split()) <= 8 and bool(_INSTITUTION_RE.search(text)) and not _OUTLET_RE.search(text)
+
+
 def is_unit_name(part: str) -> bool:
     """Whether ``part`` names a unit or desk ("Văn phòng Sở", "Nhóm phóng viên", "Reuters") rather than a person."""
     return _is_unit(part)
@@ -168,7 +184,10 @@ def _is_unit(part: str) -> bool:
 
 
 def _opens_unit(part: str) -> bool:
-    return _opens_like_unit(part) or part == part.upper()
+    words = part.split()
+    # "BTG Tỉnh đoàn", "VP UBND huyện": a unit's abbreviation before the rest of its name
+    abbreviated = len(words) >= 2 and 2 <= len(words[0]) <= 5 and words[0].isupper() and words[0].isalpha()
+    return _opens_like_unit(part) or part == part.upper() or (abbreviated and words[0].casefold() not in _NAME_SYLLABLES)
 
 
 def _strip_notes(line: str) -> tuple[str, str]:
@@ -182,9 +201,8 @@ def _strip_notes(line: str) -> tuple[str, str]:
             continue
         m = _TRAILING_NOTE_RE.search(line)
         if m and (m.group("note").casefold().strip() in _COMPILED_NOTES or _nfc(m.group("note")).isupper()):
-            note = _nfc(m.group("note"))
-            if note.isupper() and note.casefold() not in _COMPILED_NOTES:
-                attribution = attribution or note  # "(TTXVN)": the agency the text comes from
+            # "(tổng hợp)", "(CTV)", "(TTXVN)": how or where the writer works, not a source the page credits
+            # (that is "Theo TTXVN"), so no attribution
             line = line[: m.start()]
             continue
         return line.strip(), attribution
@@ -257,6 +275,8 @@ def _parse_segment(text: str, lenient: bool) -> Byline | None:
     names = [p for p in parts if looks_like_name(p) and not _is_unit(p)]
     units = [p for p in parts if _is_unit(p)]
     if english and not names and units:
+        if len(units) == 1 and is_institution(units[0]):
+            return Byline((units[0],), attribution)  # "By Office of Communications": the office wrote it
         return Byline((), attribution or units[0])
     if english or prefixed:
         agency = [p for p in units if _opens_like_unit(p) and not _ENGLISH_ROLE_RE.search(p)] if english else []

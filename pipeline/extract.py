@@ -26,7 +26,7 @@ from lxml import etree
 from trafilatura.metadata import extract_metadata
 from trafilatura.settings import Document
 
-from pipeline.boilerplate import BlockLines, is_chrome_line, related_blocks, teaser_items
+from pipeline.boilerplate import BlockLines, is_chrome_line, is_related_heading, related_blocks, teaser_items
 from pipeline.bylines import (
     is_credit,
 )
@@ -211,6 +211,18 @@ def _check_article(lines: list[str], title: str, anchors: set[str], teasers: Blo
         raise NotArticleError(f"a listing ({len(from_teasers)} of {len(lines)} lines are teaser summaries)")
 
 
+def _without_trailing_teasers(lines: list[str], teasers: BlockLines) -> list[str]:
+    """``lines`` without the teasers of a listing block that closes them ("Tin tiêu điểm": headline links with
+    summaries, which no related-block heading rule caught). Only a closing run goes: a sidebar may also show this
+    very article's headline and sapo, which open the text and stay."""
+    end = len(lines)
+    while end > 1 and lines[end - 1] in teasers:
+        end -= 1
+    if end < len(lines) and end > 1 and is_related_heading(lines[end - 1]):
+        end -= 1  # the run's heading
+    return lines[:end]
+
+
 # --- dates -----------------------------------------------------------------------------------------------------------
 
 
@@ -281,6 +293,7 @@ def extract(html: str, url: str, site: Site, hints: PageHints | None = None, tem
     except NotArticleError as exc:
         exc.url = url
         raise
+    lines = _without_trailing_teasers(lines, teasers)
     lang = detect_language("\n".join(lines), site.lang)
     if lang == "vi" or site.selectors.body:
         # Vietnamese papers count the sapo as the article's opening (the seeds open with it); English standfirsts

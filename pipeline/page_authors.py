@@ -16,6 +16,7 @@ from trafilatura.settings import Document
 from pipeline.bylines import (
     Byline,
     clean_author_names,
+    is_institution,
     is_unit_name,
     looks_like_name,
     parse_byline,
@@ -158,6 +159,8 @@ def _byline_element(tree: etree._Element, site_names: set[str], lang: str) -> By
                     n for n in found.authors
                     if (is_unit_name(n) or plausible_vietnamese_name(n)) and n.casefold() not in site_names
                 ]  # fmt: skip
+            if not people:  # an institution's office signs its own news ("Press Office")
+                people = [n for n in found.authors if is_institution(n) and n.casefold() not in site_names]
             if people and first is None:
                 first = node
             names.extend(people)

@@ -28,7 +28,8 @@ from pipeline.bylines import Byline, is_unit_name, looks_like_name, parse_byline
         ("Người viết: Nguyễn Thị Lan", ("Nguyễn Thị Lan",), ""),
         ("Hồng Nhung (tổng hợp)", ("Hồng Nhung",), ""),
         ("Minh Anh (Theo VnExpress)", ("Minh Anh",), "VnExpress"),
-        ("Minh Anh (TTXVN)", ("Minh Anh",), "TTXVN"),
+        ("Minh Anh (TTXVN)", ("Minh Anh",), ""),  # the writer's agency, not a credited source
+        ("Nông Thị Lan (CTV)", ("Nông Thị Lan",), ""),
         ("Theo TTXVN", (), "TTXVN"),
         ("(Theo Báo Nhân Dân)", (), "Báo Nhân Dân"),
         ("Nguồn: VnExpress", (), "VnExpress"),
@@ -36,6 +37,8 @@ from pipeline.bylines import Byline, is_unit_name, looks_like_name, parse_byline
         ("By Jane Doe and John Smith", ("Jane Doe", "John Smith"), ""),
         ("By Maria Lopez, Associated Press", ("Maria Lopez",), "Associated Press"),
         ("Văn Đức", ("Văn Đức",), ""),  # a given name that also opens unit names ("Văn phòng")
+        ("By Office of Communications", ("Office of Communications",), ""),  # an institution's office signs
+        ("By Reuters", (), "Reuters"),  # an agency is the source, not the writer
     ],
 )
 def test_parse_byline(line: str, authors: tuple[str, ...], attribution: str) -> None:
@@ -55,6 +58,7 @@ def test_a_unit_alone_is_a_byline_only_when_the_page_marks_it() -> None:
     assert parse_byline("Văn phòng Sở") is None
     assert parse_byline("Văn phòng Sở", lenient=True) == Byline(("Văn phòng Sở",))
     assert parse_byline("Quang cảnh hội nghị", lenient=True) is None  # a bold caption is no unit
+    assert parse_byline("BTG Tỉnh đoàn", lenient=True) == Byline(("BTG Tỉnh đoàn",))  # abbreviation + unit
 
 
 def test_names_and_units() -> None:

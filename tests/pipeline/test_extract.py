@@ -179,3 +179,22 @@ def test_english_last_line_is_not_taken_for_a_byline() -> None:
     body = "".join(f"<p>{sentence.format(n)}</p>" for n in range(6))
     got = extract(_page(body=body + "<p>Associated Press</p>"), "https://example.com/a", GENERIC)
     assert got.lang == "en" and got.authors == () and got.text.endswith("Associated Press")
+
+
+def test_closing_teaser_box_goes_and_the_byline_above_it_is_found() -> None:
+    teaser = (
+        '<div class="tdi"><a href="/a{n}"><img src="/t{n}.jpg"></a><a class="tdt" href="/a{n}">Tin tiêu điểm số {n} về'
+        ' hoạt động nhân đạo</a><div class="tds">Tóm tắt của bài số {n}: hội tiếp nhận ủng hộ, trao quà cho người dân'
+        " vùng lũ và tổ chức các hoạt động thiện nguyện khác trong tỉnh...</div></div>"
+    )
+    box = '<div class="tieudiem"><div class="head">Tin tiêu điểm</div>' + "".join(teaser.format(n=n) for n in range(6))
+    paragraphs = "".join(f"<p>Đoạn {n}: hội viên các xã vùng cao được hỗ trợ sửa nhà, cây giống và con giống.</p>" for n in range(12))
+    body = BODY + paragraphs + '<p style="text-align: right;"><strong>Nguyễn Thu Trang</strong></p>'
+    share = '<div class="chiase"><a href="#">[Quay lại]</a> <a href="#">[Lên đầu trang]</a></div>'
+    html = (
+        "<html><head><title>Tiêu đề</title></head><body><div class='main'><h1>Tiêu đề bài viết</h1>"
+        f"<div class='noidung'>{body}</div>{share}{box}</div></div></body></html>"
+    )
+    got = extract(html, "https://example.vn/a", GENERIC)
+    assert got.authors == ("Nguyễn Thu Trang",)
+    assert "Tóm tắt" not in got.text and "Tin tiêu điểm" not in got.text and got.text.endswith("cây giống và con giống.")

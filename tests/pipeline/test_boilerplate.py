@@ -1,0 +1,41 @@
+"""Related blocks and listing teasers, found in the page before extraction (pipeline.boilerplate)."""
+
+from __future__ import annotations
+
+import lxml.html
+
+from pipeline.boilerplate import block_text, is_related_heading, teaser_items
+
+SUMMARY = "Tóm tắt: hội tiếp nhận ủng hộ, trao quà cho người dân vùng lũ và tổ chức nhiều hoạt động thiện nguyện..."
+
+
+def _items(item: str, count: int = 5) -> list[str]:
+    root = lxml.html.fromstring(f"<div><div class='box'>{''.join(item.format(n=n) for n in range(count))}</div></div>")
+    return [block_text(node) for node in teaser_items(root)]
+
+
+def test_teasers_led_by_a_headline_link_with_a_summary_block() -> None:
+    item = '<div class="tdi"><a href="/a{n}">Tin tiêu điểm số {n} về hoạt động nhân đạo</a><div class="tds">' + SUMMARY + "</div></div>"
+    assert len(_items(item)) == 5
+
+
+def test_headline_links_in_headings_are_teasers() -> None:
+    item = '<div class="item"><h3><a href="/a{n}">Tin số {n} về hoạt động nhân đạo</a></h3><p>' + SUMMARY + "</p></div>"
+    assert len(_items(item)) == 5
+
+
+def test_paragraphs_opening_with_a_link_in_a_sentence_are_not_teasers() -> None:
+    # a list article: each item's link runs on into its sentence
+    item = '<p class="x"><a href="/a{n}">Hợp tác xã nông nghiệp số {n} ở Lộc Bình</a> đã đưa sản phẩm lên sàn thương mại.</p>'
+    assert _items(item) == []
+
+
+def test_too_few_items_are_no_listing() -> None:
+    item = '<div class="tdi"><a href="/a{n}">Tin tiêu điểm số {n} về hoạt động nhân đạo</a><div>' + SUMMARY + "</div></div>"
+    assert _items(item, count=3) == []
+
+
+def test_related_headings() -> None:
+    for heading in ("Tin tiêu điểm", "Các tin khác", "Tin cùng chuyên mục", "Related stories", "Đọc nhiều nhất"):
+        assert is_related_heading(heading), heading
+    assert not is_related_heading("Tin tiêu điểm của tuần qua là việc tỉnh khánh thành cầu mới bắc qua sông Kỳ Cùng")
