@@ -22,6 +22,10 @@ PROGRESS_KEY = "NEWSHARVEST_ON_PROGRESS"
 # Settings keys of the backoff between retries (crawler.retry): first wait in seconds, and its cap.
 BACKOFF_BASE_KEY = "NEWSHARVEST_RETRY_BACKOFF"
 BACKOFF_MAX_KEY = "NEWSHARVEST_RETRY_BACKOFF_MAX"
+# The longest Retry-After (seconds) a 429/503 answer gets honoured for.
+RETRY_AFTER_MAX_KEY = "NEWSHARVEST_RETRY_AFTER_MAX"
+# Redirects followed for one request; a longer chain (or a loop) is recorded as such.
+REDIRECT_MAX_TIMES = 10
 # The HTTP statuses worth a retry: server trouble, gateway timeouts, rate limiting.
 RETRY_CODES = [500, 502, 503, 504, 522, 524, 408, 429]
 
@@ -96,6 +100,11 @@ HTTPCACHE_ENABLED = False
 LOG_LEVEL = "INFO"
 
 DOWNLOADER_MIDDLEWARES = {
+    # First of all: a redirect that leaves the site, loops or points into a private network is refused and recorded.
+    "crawler.redirects.SiteRedirectMiddleware": 50,
+    # Scrapy's robots.txt handling, with an unreachable robots.txt logged in one line instead of a traceback.
+    "scrapy.downloadermiddlewares.robotstxt.RobotsTxtMiddleware": None,
+    "crawler.robots.QuietRobotsTxtMiddleware": 100,
     # After RobotsTxtMiddleware (100): a known URL is skipped before anything is downloaded for it.
     "crawler.middlewares.SeenUrlMiddleware": 120,
     # Feeds, sitemaps and listings carry the validators of the last successful run (robots.txt and articles do not).
@@ -136,6 +145,8 @@ def scrapy_settings(
         "RETRY_TIMES": settings.retry_times,
         "RETRY_HTTP_CODES": list(RETRY_CODES),
         BACKOFF_BASE_KEY: settings.retry_backoff,
+        RETRY_AFTER_MAX_KEY: settings.retry_after_max,
+        "REDIRECT_MAX_TIMES": REDIRECT_MAX_TIMES,
         "COOKIES_ENABLED": False,
         "TELNETCONSOLE_ENABLED": False,
         "HTTPCACHE_ENABLED": False,

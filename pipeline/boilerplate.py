@@ -29,6 +29,7 @@ from pipeline.bylines import parse_byline
 __all__ = [
     "BlockLines",
     "block_text",
+    "chrome_blocks",
     "is_chrome_line",
     "is_related_heading",
     "link_density",
@@ -282,6 +283,34 @@ def teaser_items(root: etree._Element) -> list[etree._Element]:
             if len(headed) >= 0.75 * len(members):
                 items.extend(headed)
     return items
+
+
+_CHROME_TAGS = frozenset({"header", "footer", "nav", "aside"})
+_FOOTER_NAMES = frozenset({"footer", "site-footer", "page-footer", "main-footer", "copyright"})
+# Class or id tokens (whole tokens: "content-with-sidebar-wrp" is a layout wrapper, not a sidebar) of page chrome.
+_CHROME_NAMES = _FOOTER_NAMES | frozenset({
+    "header", "site-header", "page-header",
+    "main-header", "topbar", "top-bar", "navbar", "nav", "menu", "main-menu", "mainmenu", "sidebar", "breadcrumb",
+    "breadcrumbs",
+})  # fmt: skip
+
+
+def chrome_blocks(root: etree._Element) -> list[etree._Element]:
+    """The page's header, footer, menus and sidebars: ``<header>``/``<footer>``/``<nav>``/``<aside>`` and elements
+    named so, except any that holds the headline (``<article><header><h1>``) or, unless it is a footer, most of the
+    page's prose (a layout wrapper). What an extractor returns from these alone is no article."""
+    page_prose = prose_chars(root)
+    found: list[etree._Element] = []
+    for node in root.iter():
+        if not isinstance(node.tag, str) or (found and found[-1] in node.iterancestors()):
+            continue
+        tokens = {t.lower() for t in node.get("class", "").split()} | {node.get("id", "").lower()}
+        if node.tag not in _CHROME_TAGS and not tokens & _CHROME_NAMES:
+            continue
+        footer = node.tag == "footer" or bool(tokens & _FOOTER_NAMES)  # never a wrapper of the article
+        if node.find(".//h1") is None and (footer or prose_chars(node) <= 0.5 * page_prose):
+            found.append(node)
+    return found
 
 
 # Whole lines that are page furniture wherever they stand: ad labels, toolbars, calls to action, inline "read more"

@@ -11,6 +11,7 @@ Public environment variables (a contract with operators' scripts):
   i.e. ``~/.local/share/newsharvest``).
 - ``NEWSHARVEST_DOWNLOAD_DELAY``, ``NEWSHARVEST_DOWNLOAD_TIMEOUT``, ``NEWSHARVEST_EXTRACT_TIMEOUT``,
   ``NEWSHARVEST_MAX_PAGE_BYTES``, ``NEWSHARVEST_CONCURRENCY``, ``NEWSHARVEST_RETRY_TIMES``, ``NEWSHARVEST_RETRY_BACKOFF``,
+  ``NEWSHARVEST_RETRY_AFTER_MAX``,
   ``NEWSHARVEST_USER_AGENT``: crawl tuning, see the defaults below.
 - ``NEWSHARVEST_LEASE_TTL``: how long a crawl's site lease lasts without renewal.
 - ``NEWSHARVEST_LOG_FORMAT``: ``text`` or ``json``.
@@ -91,6 +92,8 @@ class Settings:
     retry_backoff: float = 1.0
     # How often a failed request (5xx, timeout, connection error) is retried, with backoff.
     retry_times: int = 2
+    # A 429/503 answer's Retry-After is honoured up to this many seconds (a longer one waits this long).
+    retry_after_max: float = 120.0
     # Extra site files merged over the shipped ones, in order.
     sites_files: tuple[Path, ...] = ()
     # Sent with every request: says who we are and where to complain.

@@ -26,7 +26,7 @@ from lxml import etree
 from trafilatura.metadata import extract_metadata
 from trafilatura.settings import Document
 
-from pipeline.boilerplate import BlockLines, is_chrome_line, is_related_heading, related_blocks, teaser_items
+from pipeline.boilerplate import BlockLines, chrome_blocks, is_chrome_line, is_related_heading, related_blocks, teaser_items
 from pipeline.bylines import (
     is_credit,
 )
@@ -192,12 +192,16 @@ def _clean_lines(text: str, title: str, site: Site, credits: frozenset[str] = fr
     return kept
 
 
-def _check_article(lines: list[str], title: str, anchors: set[str], teasers: BlockLines) -> None:
+def _check_article(lines: list[str], title: str, anchors: set[str], teasers: BlockLines, chrome: BlockLines) -> None:
     text_chars = sum(len(line) for line in lines)
     if not title:
         raise NotArticleError("no title")
     if text_chars < MIN_ARTICLE_CHARS:
         raise NotArticleError(f"body too short ({text_chars} characters)")
+    # A page without an article (an image alone, an empty template) extracts as its footer or menus.
+    own_chars = sum(len(line) for line in lines if line not in chrome)
+    if own_chars < MIN_ARTICLE_CHARS:
+        raise NotArticleError(f"no article body: only the page's header, footer or menus ({own_chars} characters of its own)")
     linked = [line for line in lines if line in anchors]
     dated = [line for line in lines if _DATE_LINE_RE.match(line)]
     # A listing extracts as teaser headlines (link texts) and their date lines; an article has neither in bulk.
@@ -282,6 +286,7 @@ def extract(html: str, url: str, site: Site, hints: PageHints | None = None, tem
     divs_as_paragraphs(root)
     not_article = BlockLines(related_blocks(root) + (template.find(tree) if template is not None else []))
     teasers = BlockLines(teaser_items(root))
+    chrome = BlockLines(chrome_blocks(root))
     marked = marked_lines(root)
     credits = _credit_paragraphs(root)
     raw_text = _trafilatura_text(root, url)  # consumes root
@@ -289,7 +294,7 @@ def extract(html: str, url: str, site: Site, hints: PageHints | None = None, tem
         raise NotArticleError("no article text found", url=url)
     lines = not_article.strip(_clean_lines(raw_text, title, site, credits))
     try:
-        _check_article(lines, title, anchors, teasers)
+        _check_article(lines, title, anchors, teasers, chrome)
     except NotArticleError as exc:
         exc.url = url
         raise

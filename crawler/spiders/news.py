@@ -21,20 +21,14 @@ from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any, Protocol
 
 import scrapy
-from scrapy.exceptions import (
-    CannotResolveHostError,
-    DownloadCancelledError,
-    DownloadConnectionRefusedError,
-    DownloadTimeoutError,
-    IgnoreRequest,
-    ResponseDataLossError,
-)
+from scrapy.exceptions import DownloadCancelledError, IgnoreRequest
 from scrapy.http import Request, Response, TextResponse
 from scrapy.spidermiddlewares.httperror import HttpError
-from twisted.internet import error as twisted_error
+from twisted.internet import defer
 
 from crawler.conditional import NOT_MODIFIED_STAT, sent_validators, validators_of
 from crawler.discovery import DiscoveredLink, links_from_feed, links_from_listing, links_from_sitemap
+from crawler.failures import describe_failure
 from crawler.middlewares import KnownUrl
 from crawler.settings import REFRESH_KEY, archive_from
 from pipeline.document import PageHints
@@ -48,7 +42,7 @@ if TYPE_CHECKING:
     from scrapy.crawler import Crawler
     from twisted.python.failure import Failure
 
-__all__ = ["NewsSpider", "describe_failure"]
+__all__ = ["MAX_URL_CHARS", "NewsSpider", "describe_failure"]
 
 log = logging.getLogger(__name__)
 # Scheduling order: discovery documents first, then the articles they found, then deeper listing pages.
@@ -58,6 +52,10 @@ ARTICLE_META = {"handle_httpstatus_list": list(range(400, 600))}
 # Feeds, sitemaps and listings are conditional requests: their callbacks take a 304 Not Modified themselves.
 DISCOVERY_META = {"handle_httpstatus_list": [304]}
 KNOWN_URL_BATCH = 500
+# Links longer than this are not followed (browsers' and Scrapy's URLLENGTH_LIMIT): recorded as refused instead.
+MAX_URL_CHARS = 2083
+# What of an overlong URL is stored (the URL columns hold 2048 characters).
+_STORED_URL_CHARS = 2000
 
 
 class SpiderArchive(Protocol):
@@ -72,25 +70,6 @@ class SpiderArchive(Protocol):
     def remember_validators(
         self, url: str, etag: str | None, last_modified: str | None, *, links: Iterable[str] = ()
     ) -> None: ...
-
-
-def describe_failure(exc: BaseException, *, timeout: float | None = None) -> tuple[int | None, str]:
-    """HTTP status (if a response arrived) and a short message for a failed request."""
-    if isinstance(exc, HttpError):
-        return exc.response.status, f"HTTP {exc.response.status}"
-    if isinstance(exc, DownloadTimeoutError | twisted_error.TimeoutError | twisted_error.TCPTimedOutError):
-        return None, f"timeout after {timeout:g}s" if timeout else "timeout"
-    if isinstance(exc, DownloadConnectionRefusedError | twisted_error.ConnectionRefusedError):
-        return None, "connection refused"
-    if isinstance(exc, CannotResolveHostError | twisted_error.DNSLookupError):
-        return None, "DNS lookup failed"
-    if isinstance(exc, DownloadCancelledError) and "max size" in str(exc):
-        return None, "too large: cancelled at the download size limit"
-    if isinstance(exc, ResponseDataLossError):
-        return None, "incomplete response (connection closed early)"
-    if isinstance(exc, IgnoreRequest) and "robots.txt" in str(exc):
-        return None, "forbidden by robots.txt"
-    return None, f"{type(exc).__name__}: {exc}" if str(exc) else type(exc).__name__
 
 
 def _load_site(name: str) -> Site:
@@ -118,6 +97,7 @@ class NewsSpider(scrapy.Spider):
         self.refresh = False
         self.clock: Callable[[], datetime] = lambda: datetime.now(UTC)
         self.download_timeout_s: float | None = None
+        self.max_bytes: int | None = None
         self.articles: set[str] = set()  # article URLs scheduled in this run
         self.new_articles = 0  # of those, not yet archived: what max_articles limits
         self.listings: set[str] = set()  # listing URLs scheduled in this run
@@ -139,6 +119,7 @@ class NewsSpider(scrapy.Spider):
         spider.archive = archive_from(crawler.settings)
         spider.refresh = crawler.settings.getbool(REFRESH_KEY)
         spider.download_timeout_s = crawler.settings.getfloat("DOWNLOAD_TIMEOUT")
+        spider.max_bytes = crawler.settings.getint("DOWNLOAD_MAXSIZE") or None
         return spider
 
     @property
@@ -159,7 +140,7 @@ class NewsSpider(scrapy.Spider):
 
     # -- callbacks ---------------------------------------------------------------------------------------------
 
-    def parse_feed(self, response: Response) -> Iterator[Request]:
+    def parse_feed(self, response: Response) -> Iterator[Request | FetchedPage]:
         """Article requests for the entries of a feed (none when it is not modified)."""
         if self._not_modified(response):
             return
@@ -171,7 +152,7 @@ class NewsSpider(scrapy.Spider):
         self._note_validators(response)
         yield from self._article_requests(links, source=response.url)
 
-    def parse_sitemap(self, response: Response) -> Iterator[Request]:
+    def parse_sitemap(self, response: Response) -> Iterator[Request | FetchedPage]:
         """Article requests for a sitemap's pages; child sitemaps of an index are fetched in turn."""
         if self._not_modified(response):
             return
@@ -188,7 +169,7 @@ class NewsSpider(scrapy.Spider):
                 yield self._discovery_request(child, "sitemap")
         yield from self._article_requests(links, source=response.url)
 
-    def parse_listing(self, response: Response) -> Iterator[Request]:
+    def parse_listing(self, response: Response) -> Iterator[Request | FetchedPage]:
         """Article requests for a listing page; its pagination only when it showed something new (a 304 shows nothing)."""
         if self._not_modified(response):
             return
@@ -238,7 +219,9 @@ class NewsSpider(scrapy.Spider):
         if isinstance(exc, HttpError):
             yield from self.parse_article(exc.response)
             return
-        status, message = describe_failure(exc, timeout=request.meta.get("download_timeout", self.download_timeout_s))
+        status, message = describe_failure(
+            exc, timeout=request.meta.get("download_timeout", self.download_timeout_s), max_bytes=self.max_bytes
+        )
         url = request.meta.get("nh_url", request.url)
         if _failure_may_pass(exc):
             self.retry_later.add(url)
@@ -251,7 +234,9 @@ class NewsSpider(scrapy.Spider):
         """Record a failed feed, sitemap or listing fetch; the crawl goes on."""
         request: Request = failure.request  # type: ignore[attr-defined]  # set by Scrapy on errback failures
         assert failure.value is not None
-        status, message = describe_failure(failure.value, timeout=request.meta.get("download_timeout", self.download_timeout_s))
+        status, message = describe_failure(
+            failure.value, timeout=request.meta.get("download_timeout", self.download_timeout_s), max_bytes=self.max_bytes
+        )
         if message == "forbidden by robots.txt":
             # The site asked us not to look there: a decision to respect, not a failure to record.
             log.info("%s %s: %s", request.meta.get("nh_kind", "listing"), request.url, message, extra=self.log_extra)
@@ -295,7 +280,7 @@ class NewsSpider(scrapy.Spider):
 
     def _article_requests(
         self, links: Iterable[DiscoveredLink], *, fresh: set[str] | None = None, source: str | None = None
-    ) -> Iterator[Request]:
+    ) -> Iterator[Request | FetchedPage]:
         candidates = [link for link in links if self.site.is_own_url(link.url) and self.site.is_article_url(link.url)]
         if fresh is None:
             fresh = self._unknown([link.url for link in candidates])
@@ -312,10 +297,25 @@ class NewsSpider(scrapy.Spider):
                 return
             self.articles.add(link.url)
             self.new_articles += link.url in fresh
+            if len(link.url) > MAX_URL_CHARS:
+                reason = f"link too long ({len(link.url):,} characters, limit {MAX_URL_CHARS:,}): not fetched"
+                yield self._refused_article(link, reason)
+                continue
+            # dont_filter: the spider requests each article URL once already (``self.articles``); Scrapy's
+            # dupefilter would silently drop a redirect back to a URL of the chain, and the article with it.
             yield Request(
                 link.url, callback=self.parse_article, errback=self.article_failed, priority=ARTICLE_PRIORITY,
-                meta={"nh_kind": "article", "nh_url": link.url, "nh_hints": link.hints, **ARTICLE_META},
+                meta={"nh_kind": "article", "nh_url": link.url, "nh_hints": link.hints, **ARTICLE_META}, dont_filter=True,
             )  # fmt: skip
+
+    def _refused_article(self, link: DiscoveredLink, reason: str) -> FetchedPage:
+        """An article link the crawl will not fetch, as a failed page (so it is recorded, not silently dropped)."""
+        url = link.url if len(link.url) <= _STORED_URL_CHARS else link.url[:_STORED_URL_CHARS] + "…"
+        log.warning("article %s: %s", url[:200], reason, extra=self.log_extra)
+        return FetchedPage(
+            site=self.site.name, url=url, final_url=url, status=None, headers={}, body=b"", fetched_at=self.clock(),
+            hints=link.hints, error=reason,
+        )  # fmt: skip
 
     # -- helpers -----------------------------------------------------------------------------------------------
 
@@ -374,9 +374,9 @@ def _worth_retrying(status: int) -> bool:
 
 def _failure_may_pass(exc: BaseException) -> bool:
     """Whether a failed article request (no response) may succeed next time, as opposed to a refusal of ours."""
-    if isinstance(exc, IgnoreRequest):  # robots.txt, an archived URL: decisions, not failures
+    if isinstance(exc, IgnoreRequest):  # robots.txt, an archived URL, a refused redirect: decisions, not failures
         return False
-    return not (isinstance(exc, DownloadCancelledError) and "max size" in str(exc))
+    return not isinstance(exc, DownloadCancelledError | defer.CancelledError)  # the size limit: it stays too large
 
 
 def _hint_rank(hints: PageHints) -> tuple[int, int, int]:

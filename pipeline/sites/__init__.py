@@ -66,6 +66,9 @@ class Site:
     # Regexes for whole lines of chrome that leak into extracted text (slogans, skip links, share buttons).
     drop_lines: tuple[re.Pattern[str], ...] = ()
     max_listing_pages: int = 50
+    # Other hosts a page of this site may redirect to and still be fetched ("www." moves, a new domain); any other
+    # host a redirect points to is recorded and not followed.
+    redirect_hosts: tuple[str, ...] = ()
     source: str = ""
 
     @property
@@ -94,6 +97,11 @@ class Site:
         """Whether ``url`` lives on this site's host."""
         return urlsplit(url).netloc.lower() == self.host
 
+    def may_redirect_to(self, url: str) -> bool:
+        """Whether a redirect of this site's pages to ``url`` may be followed: its own host or a declared one."""
+        host = urlsplit(url).netloc.lower()
+        return host == self.host or host in self.redirect_hosts
+
     def with_base_url(self, base_url: str) -> Site:
         """The same site served from another host (a replica, a mirror): nothing else changes."""
         _check_base_url(base_url, self.source, self.name, "base_url")
@@ -120,7 +128,7 @@ def _check_base_url(value: str, source: str, site: str, key: str) -> None:
 _KNOWN_KEYS = {
     "name", "base_url", "start_urls", "feeds", "sitemaps", "article_url_pattern", "listing_url_pattern",
     "selectors", "selector_set", "timezone", "schedule", "lang", "title", "date_order", "drop_lines",
-    "max_listing_pages",
+    "max_listing_pages", "redirect_hosts",
 }  # fmt: skip
 
 
@@ -131,6 +139,17 @@ def _str_list(raw: dict[str, Any], key: str, source: str, site: str) -> tuple[st
     if not isinstance(value, list) or not all(isinstance(v, str) and v for v in value):
         raise SiteConfigError("must be a list of non-empty strings", source=source, site=site, key=key)
     return tuple(value)
+
+
+def _hosts(raw: dict[str, Any], key: str, source: str, site: str) -> tuple[str, ...]:
+    """Host names (with port when not the default), lower-case: "www.example.vn", "example.vn:8080"."""
+    hosts = []
+    for value in _str_list(raw, key, source, site):
+        host = urlsplit(value).netloc if "//" in value else value
+        if not host or "/" in host or " " in host:
+            raise SiteConfigError(f"{value!r} is not a host name", source=source, site=site, key=key)
+        hosts.append(host.lower())
+    return tuple(hosts)
 
 
 def _regex(value: Any, source: str, site: str, key: str) -> re.Pattern[str] | None:
@@ -239,6 +258,7 @@ def _build_site(raw: dict[str, Any], source: str, selector_sets: Mapping[str, Se
             p for p in (_regex(v, source, name, "drop_lines") for v in _str_list(raw, "drop_lines", source, name)) if p
         ),
         max_listing_pages=max_listing_pages,
+        redirect_hosts=_hosts(raw, "redirect_hosts", source, name),
         source=source,
     )
     if not site.feeds and not site.sitemaps:

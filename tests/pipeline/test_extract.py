@@ -198,3 +198,16 @@ def test_closing_teaser_box_goes_and_the_byline_above_it_is_found() -> None:
     got = extract(html, "https://example.vn/a", GENERIC)
     assert got.authors == ("Nguyễn Thu Trang",)
     assert "Tóm tắt" not in got.text and "Tin tiêu điểm" not in got.text and got.text.endswith("cây giống và con giống.")
+
+
+def test_a_page_without_an_article_is_not_its_footer() -> None:
+    footer = (
+        "<footer><p>Báo Lạng Sơn điện tử. Giấy phép số 123/GP-BTTTT do Bộ Thông tin và Truyền thông cấp ngày 1/1/2020.</p>"
+        "<p>Địa chỉ: Số 1 đường Hoàng Văn Thụ, phường Chi Lăng, thành phố Lạng Sơn, tỉnh Lạng Sơn, Việt Nam.</p>"
+        "<p>Tổng biên tập: Nguyễn Văn A. Điện thoại: 0205 3812 345. Email: baolangson@gmail.com. Ghi rõ nguồn khi"
+        " phát hành lại thông tin từ website này.</p></footer>"
+    )
+    menu = "<nav><ul>" + "".join(f"<li><a href='/c{n}'>Chuyên mục số {n}</a></li>" for n in range(8)) + "</ul></nav>"
+    html = f"<html><head><title>Ảnh phóng sự</title></head><body>{menu}<h1>Ảnh phóng sự</h1><img src='/a.jpg'>{footer}</body></html>"
+    with pytest.raises(NotArticleError, match="no article body: only the page's header, footer or menus"):
+        extract(html, "https://example.vn/anh", GENERIC)
