@@ -64,6 +64,7 @@ class TruthPage:
     attribution: str | None
     body: str
     day: date | None = None  # the day the page's readers see, when it differs from ``published`` on its own clock
+    attribution_known: bool = True  # False: not annotated (the ScrapingHub benchmark's truth has none), not scored
 
     @property
     def id(self) -> str:
@@ -136,7 +137,7 @@ def load_benchmark_metadata(data: Path, metadata: Path, limit: int | None = None
             set="benchmark", shape="scrapinghub", name=page_id, url=truth[page_id].get("url", ""), html=html, site=generic,
             lang="en", title=None, published=published, authors=tuple(_norm(a) for a in m.get("authors", [])),
             attribution=None, body=truth[page_id].get("articleBody", ""),
-            day=date.fromisoformat(m["published_day"]) if m.get("published_day") else None,
+            day=date.fromisoformat(m["published_day"]) if m.get("published_day") else None, attribution_known=False,
         ))  # fmt: skip
     return pages
 
@@ -187,7 +188,7 @@ def score_fields(page: TruthPage, got: Prediction) -> dict[str, float]:
         "day": float(day_ok),
         "time": float(time_ok),
         "authors": float(_same_authors(page.authors, got.authors)),
-        "attribution": float(_norm(got.attribution) == _norm(page.attribution)),
+        "attribution": float(_norm(got.attribution) == _norm(page.attribution)) if page.attribution_known else 1.0,
         "body_f1": f1,
         "body_precision": precision,
         "body_recall": recall,

@@ -35,6 +35,7 @@ __all__ = [
     "link_density",
     "prose_chars",
     "related_blocks",
+    "side_columns",
     "teaser_items",
 ]
 
@@ -50,6 +51,8 @@ _RELATED_HEADINGS = (
     r"giá\s+vàng|tỷ\s+giá|tỉ\s+giá|thời\s+tiết|kết\s+quả\s+xổ\s+số|xổ\s+số|chứng\s+khoán|lịch\s+phát\s+sóng|liên\s+kết\s+web(?:site)?",
     r"(?:thống\s+kê\s+)?(?:lượt|số\s+lượt|người)\s+truy\s+cập|thống\s+kê\s+truy\s+cập|đang\s+(?:truy\s+cập|online)|thăm\s+dò\s+ý\s+kiến",
     r"(?:quảng\s+cáo|liên\s+kết|văn\s+bản\s+mới|lịch\s+công\s+tác|video\s+clip|thư\s+viện\s+(?:ảnh|video))",
+    # comment boxes, with their count: "Ý kiến bạn đọc (0)", "Bình luận", "3 Comments"
+    r"(?:ý\s+kiến|bình\s+luận|gửi\s+bình\s+luận|gửi\s+ý\s+kiến)(?:\s+(?:bạn\s+đọc|của\s+bạn|độc\s+giả))?(?:\s*\(\d+\))?",
     # English news sites
     r"related(?:\s+(?:stories|articles|posts|content|news|coverage|links|topics|reading))?",
     r"more\s+(?:from|on|in|stories|news|to\s+read|like\s+this)(?:\s+.{0,40})?",
@@ -57,6 +60,7 @@ _RELATED_HEADINGS = (
     r"most\s+(?:read|popular|viewed|shared|watched)|trending(?:\s+now)?|top\s+stories|latest(?:\s+news|\s+stories)?",
     r"recommended(?:\s+for\s+you)?|you\s+(?:may|might)\s+also\s+like|editor'?s\s+picks?|popular\s+(?:now|stories)",
     r"share\s+this(?:\s+(?:article|story))?|don'?t\s+miss|trending\s+stories|partner\s+news|sponsored(?:\s+content)?",
+    r"(?:\d+\s+)?comments?(?:\s*\(\d+\))?|leave\s+a\s+(?:comment|reply)|join\s+the\s+(?:conversation|discussion)",
 )
 _RELATED_RE = re.compile(r"^(?:" + "|".join(_RELATED_HEADINGS) + r")$", re.IGNORECASE)
 _BOX_NAME_RE = re.compile(
@@ -191,7 +195,7 @@ def related_blocks(root: etree._Element) -> list[etree._Element]:
     return blocks
 
 
-_LINE_TAGS = frozenset({"p", "div", "li", "a", "span", "h1", "h2", "h3", "h4", "h5", "h6", "td", "th", "dt", "dd", "strong",
+_LINE_TAGS = frozenset({"p", "div", "li", "a", "span", "h1", "h2", "h3", "h4", "h5", "h6", "tr", "td", "th", "dt", "dd", "strong",
                         "b", "em", "i", "figcaption", "blockquote", "time", "small", "label"})  # fmt: skip
 # A longer extracted line found inside a block's text is that block's, even when the extractor joined or split it.
 _MIN_SUBSTRING_CHARS = 25
@@ -208,6 +212,8 @@ class BlockLines:
             for node in block.iter():
                 if isinstance(node.tag, str) and node.tag in _LINE_TAGS and (text := block_text(node)):
                     self._exact.add(text)
+                    if node.tag == "tr":  # a table row as extractors write it: "Hôm nay | 486"
+                        self._exact.add(" | ".join(t for t in (block_text(cell) for cell in node) if t))
         self._joined = "\n".join(texts)
 
     def __bool__(self) -> bool:
@@ -311,6 +317,30 @@ def chrome_blocks(root: etree._Element) -> list[etree._Element]:
         if node.find(".//h1") is None and (footer or prose_chars(node) <= 0.5 * page_prose):
             found.append(node)
     return found
+
+
+_COLUMN_CLASS_RE = re.compile(r"(?:^|\s)(?:col|column|grid__?col|span)(?:-[\w-]+|\d+)?(?:\s|$)", re.IGNORECASE)
+
+
+def side_columns(headline: etree._Element | None) -> list[etree._Element]:
+    """The grid columns beside the one holding the headline ("col-md-18" main, "col-md-6" panels of most-read lists,
+    hotlines, links): the site's sidebar, whatever its blocks are called. A sibling column holding more than a third
+    of the page's prose is part of the article (text in two columns) and stays."""
+    if headline is None:
+        return []
+    for column in headline.iterancestors():
+        if column.tag in ("body", "html"):
+            return []
+        if not _COLUMN_CLASS_RE.search(column.get("class", "")) or column.getparent() is None:
+            continue
+        root = column.getroottree().getroot()
+        page_prose = prose_chars(root)
+        siblings = [
+            s for s in column.getparent()
+            if s is not column and isinstance(s.tag, str) and _COLUMN_CLASS_RE.search(s.get("class", ""))
+        ]  # fmt: skip
+        return [s for s in siblings if s.find(".//h1") is None and prose_chars(s) <= page_prose / 3]
+    return []
 
 
 # Whole lines that are page furniture wherever they stand: ad labels, toolbars, calls to action, inline "read more"

@@ -79,7 +79,7 @@ _TRAILING_NOTE_RE = re.compile(r"\s*[(\[]\s*(?P<note>[^()\[\]]{1,40})\s*[)\]]\s*
 _COMPILED_NOTES = frozenset({"tổng hợp", "th", "st", "sưu tầm", "lược dịch", "dịch", "biên dịch", "th.", "tổng hợp, lược dịch"})
 # Job titles after an English byline name ("Staff Writer", "Correspondent"): neither a person nor an outlet.
 _ENGLISH_ROLE_RE = re.compile(r"\b(?:writer|reporter|correspondent|editor|columnist|contributor|producer|intern)s?\b", re.I)
-_EN_BY_RE = re.compile(r"^\s*by\s+(?P<names>.+)$", re.IGNORECASE)
+_EN_BY_RE = re.compile(r"^\s*(?:(?:written|posted|story|words|text)\s+)?by\s*:?\s+(?P<names>.+)$", re.IGNORECASE)
 # A wire sign-off: "Reporting by Jane Doe and Ahmed Khan in Washington; Editing by Mark Porter".
 _REPORTING_RE = re.compile(
     r"^\(?(?:additional\s+)?reporting\s+by\s+(?P<names>[^;.()]+?)(?:\s+in\s+[A-Z][\w .,-]*)?\s*(?:[;.)]|$)", re.IGNORECASE
@@ -164,6 +164,19 @@ _INSTITUTION_RE = re.compile(
 _OUTLET_RE = re.compile(r"\b(?:news|newsroom|desk|staff|wire|agency|service|times|post|herald|tribune|reuters|afp|ap)\b", re.I)
 
 
+# News agencies: a byline naming only one of them credits the agency's copy (attribution), not a writer.
+_AGENCY_RE = re.compile(
+    r"^(?:the\s+)?(?:reuters|afp|agence\s+france[- ]presse|ap|associated\s+press|ttxvn|vna|thông\s+tấn\s+xã\s+việt\s+nam"
+    r"|xinhua|bloomberg|kyodo(?:\s+news)?|yonhap|bernama|dpa|efe|ansa|anadolu|pti|ians|upi|press\s+association|aap)$",
+    re.IGNORECASE,
+)
+
+
+def is_agency(part: str) -> bool:
+    """Whether ``part`` is the name of a news agency ("Reuters", "AFP", "TTXVN")."""
+    return bool(_AGENCY_RE.match(_nfc(part).strip(" .")))
+
+
 def is_institution(part: str) -> bool:
     """Whether ``part`` names an institution's office that signs its own news (see ``_INSTITUTION_RE``)."""
     text = _nfc(part)
@@ -244,6 +257,22 @@ def parse_byline(line: str, *, lenient: bool = False) -> Byline | None:
     return _parse_segment(text, lenient)
 
 
+_DASH_SEPARATOR_RE = re.compile(r"\s+[-–—]\s+")
+
+
+def _name_parts(body: str) -> list[str]:
+    """The credits of a byline split at commas, "và", dashes …; a dash after a unit continues that unit's name
+    ("Nguyễn Thu Hằng - Chi cục Thuế khu vực Lục Nam - Lục Ngạn" is one person and one unit)."""
+    pieces = re.split(f"({_NAME_SEPARATORS_RE.pattern})", body, flags=re.IGNORECASE)
+    parts = [pieces[0]]
+    for separator, part in zip(pieces[1::2], pieces[2::2], strict=True):
+        if _DASH_SEPARATOR_RE.fullmatch(separator) and parts[-1].strip() and _is_unit(parts[-1]) and len(parts) > 1:
+            parts[-1] = f"{parts[-1]}{separator}{part}"
+        else:
+            parts.append(part)
+    return parts
+
+
 def _without_title(name: str) -> str:
     """``name`` without the titles before it, when what is left still reads as a name ("P.Y" keeps its dots)."""
     bare = _HONORIFIC_RE.sub("", name)
@@ -265,11 +294,11 @@ def _parse_segment(text: str, lenient: bool) -> Byline | None:
     bare = _TRAILING_PAREN_RE.sub("", body)
     if bare != body and looks_like_name(bare):
         body = bare  # "Lan Anh (Trung tâm TT-VH huyện Pác Nặm)", "Nguyễn Hùng (Phòng PV01)": the person
-    one_unit = _opens_like_unit(body) and not any(looks_like_name(p) and not _is_unit(p) for p in _NAME_SEPARATORS_RE.split(body))
+    one_unit = _opens_like_unit(body) and not any(looks_like_name(p) and not _is_unit(p) for p in _name_parts(body))
     if one_unit and (prefixed or lenient or looks_like_name(body)):
         return Byline((body,), attribution)  # one unit, even with a dash in its name: "Tổ Toán - Tin"
     body = body.rstrip(".") if body.endswith(".") and not _NAME_WORD_RE.match(body.split()[-1] if body else "") else body
-    parts = [p for p in (_without_title(_nfc(p)) for p in _NAME_SEPARATORS_RE.split(body)) if p]
+    parts = [p for p in (_without_title(_nfc(p)) for p in _name_parts(body)) if p]
     if not parts:
         return Byline((), attribution) if attribution else None
     names = [p for p in parts if looks_like_name(p) and not _is_unit(p)]

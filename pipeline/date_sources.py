@@ -151,16 +151,28 @@ def structured_dates(tree: etree._Element, tz: ZoneInfo, order: str) -> list[Dat
             found.append(DatedSource(date, "meta"))
     times = tree.xpath(
         "//time[@datetime][@pubdate or @itemprop='datePublished' or contains(@class,'published') or contains(@class,'pubdate')]"
-        "/@datetime"
-    ) or [t for t in tree.xpath("//article//time[@datetime]/@datetime")[:1]]
-    all_times = tree.xpath("//time[@datetime]/@datetime")
+    ) or tree.xpath("//article//time[@datetime]")[:1]
+    all_times = tree.xpath("//time[@datetime]")
     if not times and len(all_times) == 1:  # one <time> on the page is the article's; several are a listing's
         times = all_times
-    for value in times:
-        if date := parse_date_found(str(value), tz, order=order):
+    for node in times:
+        if date := _time_element_date(node, tz, order):
             found.append(DatedSource(date, "meta"))
     # Stable sort: stated offsets first, then the precedence above.
     return sorted(found, key=lambda d: not d.found.explicit_offset)
+
+
+def _time_element_date(node: etree._Element, tz: ZoneInfo, order: str) -> FoundDate | None:
+    """The date of a ``<time datetime>``. A date-only field that CMSs store at midnight or noon ("2024-05-16T12:00:00Z"
+    shown as "16 May 2024") is the day its text shows: the time was never stated."""
+    date = parse_date_found(str(node.get("datetime")), tz, order=order)
+    if date is None or date.precision == "day":
+        return date
+    shown = parse_date_found(" ".join(" ".join(node.itertext()).split()), tz, order=order)
+    clock = date.moment.timetz()
+    if shown is not None and shown.precision == "day" and (clock.hour, clock.minute, clock.second) in ((0, 0, 0), (12, 0, 0)):
+        return shown
+    return date
 
 
 def _is_chrome(node: etree._Element) -> bool:
@@ -228,6 +240,12 @@ def _date_text(node: etree._Element) -> str:
     return _LABEL_PREFIX_RE.sub("", text)
 
 
+def _holder_of(piece: Any) -> etree._Element:
+    """The element whose own text ``piece`` is (a tail belongs to the parent of the element it follows)."""
+    node = piece.getparent()
+    return node.getparent() if piece.is_tail and node.getparent() is not None else node
+
+
 def visible_dates(tree: etree._Element, headline: etree._Element | None, tz: ZoneInfo, order: str) -> list[DatedSource]:
     """Dates printed for readers near the headline, best first: published before updated, nearest first."""
     nodes = list(tree.iter())
@@ -237,7 +255,7 @@ def visible_dates(tree: etree._Element, headline: etree._Element | None, tz: Zon
     wanted = set(nodes[max(0, anchor - _DATELINE_REACH) : anchor + _DATELINE_REACH + 1])
     wanted.update(_DATE_HOLDERS(tree))
     wanted.update(
-        piece.getparent() for piece in _SHORT_TEXTS(tree) if _PUBLISHED_LABEL_RE.search(piece) or _UPDATED_LABEL_RE.search(piece)
+        _holder_of(piece) for piece in _SHORT_TEXTS(tree) if _PUBLISHED_LABEL_RE.search(piece) or _UPDATED_LABEL_RE.search(piece)
     )
     seen: set[etree._Element] = set()
     candidates: list[tuple[bool, int, DatedSource]] = []
@@ -245,7 +263,8 @@ def visible_dates(tree: etree._Element, headline: etree._Element | None, tz: Zon
         if not isinstance(node.tag, str) or node.tag in _CHROME_TAGS or node.tag in ("html", "body", "head", "a"):
             continue
         ident = f"{node.get('class', '')} {node.get('id', '')}"
-        own = " ".join((node.text or "").split())
+        # its own text, around its children: "<div><i class='fa-clock'></i> Ngày đăng: 20/03/2024</div>"
+        own = " ".join(" ".join([node.text or "", *(child.tail or "" for child in node)]).split())
         labelled = bool(own) and bool(_PUBLISHED_LABEL_RE.search(own[:60]) or _UPDATED_LABEL_RE.search(own[:60]))
         near = abs(position[node] - anchor) <= _DATELINE_REACH
         holder = bool(_DATE_HOLDER_RE.search(ident))

@@ -16,6 +16,7 @@ from trafilatura.settings import Document
 from pipeline.bylines import (
     Byline,
     clean_author_names,
+    is_agency,
     is_institution,
     is_unit_name,
     looks_like_name,
@@ -34,10 +35,12 @@ __all__ = ["marked_lines", "page_authors"]
 _BYLINE_CANDIDATES = etree.XPath(
     "//*[@rel='author' or contains(@itemprop,'author') or contains(@id,'uthor') or contains(@id,'yline')"
     " or contains(@class,'uthor') or contains(@class,'yline') or contains(@class,'y-line') or contains(@class,'writer')"
-    " or contains(@class,'tac-gia') or contains(@class,'tacgia') or contains(@class,'journalist') or contains(@class,'credit')]"
+    " or contains(@class,'tac-gia') or contains(@class,'tacgia') or contains(@class,'journalist') or contains(@class,'credit')"
+    " or contains(@class,'written-by') or contains(@class,'writtenby')]"
 )
 _BYLINE_CLASS_RE = re.compile(
-    r"(?:^|[\s_-])(?:author|byline|by-line|writer|tac-?gia|tacgia|journalist|credits?)(?:[\s_-]|name|$)", re.IGNORECASE
+    r"(?:^|[\s_-])(?:author|byline|by-line|writer|written-?by|tac-?gia|tacgia|journalist|credits?)(?:[\s_-]|name|$)",
+    re.IGNORECASE,
 )
 # Elements around a byline-looking element that make it something else: comments, related lists, author bios.
 _NOT_BYLINE_RE = re.compile(
@@ -161,6 +164,8 @@ def _byline_element(tree: etree._Element, site_names: set[str], lang: str) -> By
                 ]  # fmt: skip
             if not people:  # an institution's office signs its own news ("Press Office")
                 people = [n for n in found.authors if is_institution(n) and n.casefold() not in site_names]
+            if not people and found.authors and all(is_agency(n) for n in found.authors):
+                attribution = attribution or found.authors[0]  # "<span class='agency'>Reuters</span>": the wire's copy
             if people and first is None:
                 first = node
             names.extend(people)

@@ -101,7 +101,9 @@ def keep_captions(root: etree._Element) -> None:
         captions = figure.findall(".//figcaption")
         in_gallery = any(_GALLERY_RE.search(f"{n.get('class', '')} {n.get('id', '')}") for n in (figure, *figure.iterancestors()))
         # One photo with its caption is part of the story; galleries and slideshows repeat captions as chrome.
-        if len(captions) != 1 or len(figure.findall(".//img")) > 1 or in_gallery:
+        # a lazy-loaded photo repeats its <img> inside <noscript>: still one photo
+        photos = [img for img in figure.iter("img") if not any(a.tag == "noscript" for a in img.iterancestors())]
+        if len(captions) != 1 or len(photos) > 1 or in_gallery:
             continue
         # The figure becomes just its caption, a paragraph where the photo was: trafilatura would drop the figure
         # whole, and keeping its wrappers and image changes which container it takes for the article.

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import lxml.html
 
-from pipeline.boilerplate import block_text, is_related_heading, teaser_items
+from pipeline.boilerplate import block_text, is_related_heading, side_columns, teaser_items
 
 SUMMARY = "Tóm tắt: hội tiếp nhận ủng hộ, trao quà cho người dân vùng lũ và tổ chức nhiều hoạt động thiện nguyện..."
 
@@ -39,3 +39,24 @@ def test_related_headings() -> None:
     for heading in ("Tin tiêu điểm", "Các tin khác", "Tin cùng chuyên mục", "Related stories", "Đọc nhiều nhất"):
         assert is_related_heading(heading), heading
     assert not is_related_heading("Tin tiêu điểm của tuần qua là việc tỉnh khánh thành cầu mới bắc qua sông Kỳ Cùng")
+
+
+def test_side_columns_are_the_grid_columns_beside_the_headline() -> None:
+    prose = "".join(f"<p>Đoạn {n}: trung tâm y tế huyện tổ chức khám sàng lọc cho người cao tuổi trên địa bàn.</p>" for n in range(8))
+    side = "<div class='panel'><div class='panel-heading'>Đường dây nóng</div><p>Cấp cứu: 0205.3830.115</p></div>"
+    root = lxml.html.fromstring(
+        f"<html><body><div class='row'><div class='col-md-18'><h1>Tiêu đề</h1>{prose}</div>"
+        f"<div class='col-md-6'>{side}</div></div></body></html>"
+    )
+    (column,) = side_columns(root.find(".//h1"))
+    assert "Đường dây nóng" in block_text(column)
+    # text in two columns: the second column holds a real share of the prose and stays
+    two = lxml.html.fromstring(
+        f"<html><body><div class='row'><div class='col-6'><h1>T</h1>{prose}</div><div class='col-6'>{prose}</div></div></body></html>"
+    )
+    assert side_columns(two.find(".//h1")) == []
+
+
+def test_comment_box_headings() -> None:
+    for heading in ("Ý kiến bạn đọc (0)", "Bình luận", "3 Comments", "Leave a Reply"):
+        assert is_related_heading(heading), heading

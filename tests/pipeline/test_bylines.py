@@ -39,6 +39,9 @@ from pipeline.bylines import Byline, is_unit_name, looks_like_name, parse_byline
         ("Văn Đức", ("Văn Đức",), ""),  # a given name that also opens unit names ("Văn phòng")
         ("By Office of Communications", ("Office of Communications",), ""),  # an institution's office signs
         ("By Reuters", (), "Reuters"),  # an agency is the source, not the writer
+        ("Written by Press Office", ("Press Office",), ""),
+        # a dash after the unit continues the unit's name: "Lục Ngạn" is a district, not a second writer
+        ("Nguyễn Thu Hằng - Chi cục Thuế khu vực Lục Nam - Lục Ngạn", ("Nguyễn Thu Hằng",), ""),
     ],
 )
 def test_parse_byline(line: str, authors: tuple[str, ...], attribution: str) -> None:

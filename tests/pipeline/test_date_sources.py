@@ -60,6 +60,23 @@ def test_published_beats_updated_and_times_stay_with_their_own_date() -> None:
     assert (got.published_at, got.published_precision) == (datetime(2024, 5, 20, tzinfo=TZ), "day")
 
 
+def test_a_label_after_an_icon_still_labels_the_date() -> None:
+    # "<i class='fa-clock'></i> Ngày đăng: …": the label is the icon's tail, the dateline the div; the lead cites
+    # an older date that must not win
+    dateline = "<div class='detail-meta'><i class='fa fa-clock-o'></i> Ngày đăng: 20/03/2024 | Lượt xem: 356</div>"
+    body = "<p>Thực hiện Chỉ thị số 01/CT-VKSTC ngày 02/01/2024, đơn vị tổ chức phiên tòa rút kinh nghiệm.</p>" + BODY
+    got = extract(page(dateline=dateline, body=body), "https://example.vn/a", SITE)
+    assert (got.published_at, got.published_precision) == (datetime(2024, 3, 20, tzinfo=TZ), "day")
+
+
+def test_a_date_field_stored_at_noon_utc_is_the_day_it_shows() -> None:
+    # Drupal date-only fields: <time datetime="…T12:00:00Z">16 May 2024</time>
+    got = extract(page(dateline="<time datetime='2024-05-16T12:00:00Z'>16 May 2024</time>"), "https://example.vn/a", SITE)
+    assert (got.published_at.date(), got.published_precision) == (datetime(2024, 5, 16).date(), "day")
+    timed = extract(page(dateline="<time datetime='2024-05-16T09:40:00Z'>16 May 2024</time>"), "https://example.vn/a", SITE)
+    assert timed.published_at == datetime(2024, 5, 16, 9, 40, tzinfo=UTC)  # a real time stays
+
+
 def test_utc_markup_is_shown_on_the_clock_the_page_prints() -> None:
     head = '<meta property="article:published_time" content="2024-05-14T02:30:00+00:00">'
     got = extract(page(head, "<time datetime='2024-05-14T09:30:00+07:00'>14/05/2024 09:30</time>"), "https://example.vn/a", SITE)

@@ -211,3 +211,38 @@ def test_a_page_without_an_article_is_not_its_footer() -> None:
     html = f"<html><head><title>Ảnh phóng sự</title></head><body>{menu}<h1>Ảnh phóng sự</h1><img src='/a.jpg'>{footer}</body></html>"
     with pytest.raises(NotArticleError, match="no article body: only the page's header, footer or menus"):
         extract(html, "https://example.vn/anh", GENERIC)
+
+
+EN_BODY = "".join(
+    f"<p>Paragraph {n}: exporters shipped more rice to the Philippines and Indonesia, the ministry said on Tuesday.</p>"
+    for n in range(6)
+)
+
+
+def test_an_english_lead_that_opens_with_the_dateline_is_the_first_paragraph() -> None:
+    lead = "HÀ NỘI — Việt Nam exported 3.3 million tonnes of rice in the first four months, the ministry said."
+    html = (
+        "<html lang='en'><head><title>Rice exports</title></head><body><article><h1>Rice exports rise</h1>"
+        f"<div class='detail-sapo'>{lead}</div><div class='detail-content'>{EN_BODY}</div></article></body></html>"
+    )
+    site = Site(name="en", base_url="https://example.com", lang="en")
+    assert extract(html, "https://example.com/a", site).text.startswith(lead)
+
+
+def test_an_agency_byline_element_is_the_attribution() -> None:
+    html = (
+        "<html lang='en'><head><title>Dong</title></head><body><article><h1>Central bank sells dollars</h1>"
+        "<div class='css-byline css-byline--agency'><span class='agency'>Reuters</span></div>"
+        f"{EN_BODY}</article></body></html>"
+    )
+    got = extract(html, "https://example.com/a", Site(name="en", base_url="https://example.com", lang="en"))
+    assert (got.authors, got.attribution) == ((), "Reuters")
+
+
+def test_a_lazy_loaded_photo_keeps_its_caption() -> None:
+    figure = (
+        "<figure class='wp-caption'><img src='data:,' data-lazy-src='/a.jpg'><noscript><img src='/a.jpg'></noscript>"
+        "<figcaption>Một góc ngõ cổ ở thôn Bát Tràng. Ảnh: Trần Minh Đức</figcaption></figure>"
+    )
+    got = extract(_page(body=BODY + figure + BODY.replace("Đoạn", "Phần")), "https://example.vn/a", GENERIC)
+    assert "Một góc ngõ cổ ở thôn Bát Tràng. Ảnh: Trần Minh Đức" in got.text.splitlines()
