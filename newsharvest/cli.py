@@ -1,18 +1,39 @@
 """The ``newsharvest`` command line: parses arguments, builds Settings, calls one function per command.
 
-Exit statuses (a public contract): 0 success; 1 a crawl run failed or a command could not complete; 2 bad usage or
-configuration (including site files); 3 the archive's schema is missing or behind (run ``newsharvest init``).
+Exit statuses (a public contract); each failure is one line on standard error naming what failed (a database URL
+with its password masked) and why — click's usage errors (a bad option value) add the usage and a help hint:
+
+- 0 (``EXIT_OK``) success;
+- 1 (``EXIT_FAILED``) a crawl run failed or a command could not complete;
+- 2 (``EXIT_CONFIG``) bad usage or configuration: an invalid site file, an unknown site, a bad ``--base-url``, a
+  database URL that does not parse or names a dialect or driver that is not installed, an ``--out`` folder that does
+  not exist;
+- 3 (``EXIT_SCHEMA``) the archive's schema is missing or behind (run ``newsharvest init``);
+- 69 (``EXIT_UNAVAILABLE``, EX_UNAVAILABLE of sysexits.h) the database is unavailable: it cannot be reached or
+  opened (connection refused, authentication failed, no such database, a SQLite folder that cannot be created), it
+  stayed locked past the busy timeout, or it cannot be written (read-only file or folder, disk full);
+- 74 (``EXIT_IO``, EX_IOERR) an output file cannot be written (permission denied, disk full, read-only file system);
+  no partial file is left in its place;
+- 75 (``EXIT_BUSY``, EX_TEMPFAIL) ``crawl --no-wait``: a site is being crawled by another process; try again later.
+
+An exception that is none of these is a bug and keeps its traceback.
 """
 
 from __future__ import annotations
 
+import contextlib
+import errno
 import json
+import os
+import stat
 import sys
+import tempfile
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import IO, Any
+from urllib.parse import urlsplit
 
 import click
 from sqlalchemy import Engine, select
@@ -20,14 +41,27 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from newsharvest.logs import configure_logging
 from pipeline.config import Settings
-from pipeline.errors import ConfigError, NewsHarvestError, SchemaError
+from pipeline.errors import (
+    ConfigError,
+    DatabaseUnavailable,
+    DatabaseURLError,
+    NewsHarvestError,
+    OutputError,
+    SchemaError,
+    StorageError,
+)
 from pipeline.leases import SiteBusy
 from pipeline.sites import Site, load_sites
-from storage.db import create_engine_for, session_factory
+from storage.db import check_connection, create_engine_for, database_error, session_factory
 from storage.migrate import current_revision, head_revision, require_current, upgrade
 from storage.models import CrawlRun, SiteRecord
 
-EXIT_FAILED, EXIT_CONFIG, EXIT_SCHEMA = 1, 2, 3
+EXIT_OK, EXIT_FAILED, EXIT_CONFIG, EXIT_SCHEMA = 0, 1, 2, 3
+# EX_UNAVAILABLE (sysexits.h): the database cannot be reached, opened or written (refused, authentication failed,
+# locked past the busy timeout, read-only, disk full).
+EXIT_UNAVAILABLE = 69
+# EX_IOERR (sysexits.h): an output file cannot be written (permission denied, disk full, read-only file system).
+EXIT_IO = 74
 # EX_TEMPFAIL (sysexits.h): the site is being crawled by another process and --no-wait was given; try again later.
 EXIT_BUSY = 75
 
@@ -49,9 +83,9 @@ class Context:
 
     @property
     def engine(self) -> Engine:
-        """The archive's engine (created on first use)."""
+        """The archive's engine (created and connected on first use: a database that cannot be used fails here)."""
         if self._engine is None:
-            self._engine = create_engine_for(self.settings.database_url)
+            self._engine = check_connection(create_engine_for(self.settings.database_url))
         return self._engine
 
     def sessions(self, *, check_schema: bool = True) -> sessionmaker[Session]:
@@ -67,20 +101,66 @@ class Context:
 
 @contextmanager
 def _errors_to_exit_codes() -> Iterator[None]:
+    """Every error the project knows of, and the database's and the file system's, as one line and its exit status.
+
+    Anything else is a bug: it keeps its traceback. A broken pipe on standard output is click's (exit 1, silent).
+    """
     try:
         yield
-    except SchemaError as exc:
-        click.echo(f"error: {exc}", err=True)
-        sys.exit(EXIT_SCHEMA)
-    except ConfigError as exc:
-        click.echo(f"error: {exc}", err=True)
-        sys.exit(EXIT_CONFIG)
-    except SiteBusy as exc:
-        click.echo(f"busy: {exc}", err=True)
-        sys.exit(EXIT_BUSY)
-    except NewsHarvestError as exc:
-        click.echo(f"error: {exc}", err=True)
-        sys.exit(EXIT_FAILED)
+    except Exception as exc:
+        outcome = _exit_status(exc)
+        if outcome is None:
+            raise
+        status, line = outcome
+        _settle_stdout()
+        click.echo(" ".join(line.split()) if "\n" in line else line, err=True)
+        sys.exit(status)
+
+
+def _exit_status(exc: Exception) -> tuple[int, str] | None:
+    """The exit status and the one line for ``exc``, or None when it is no error the command line explains."""
+    if isinstance(exc, OSError) and exc.errno == errno.EPIPE:
+        return None  # the reader of our output went away: click exits 1 without a word
+    translated = database_error(exc)
+    if translated is not None:
+        exc = translated
+    if isinstance(exc, SchemaError):
+        return EXIT_SCHEMA, f"error: {exc}"
+    if isinstance(exc, ConfigError | DatabaseURLError):
+        return EXIT_CONFIG, f"error: {exc}"
+    if isinstance(exc, DatabaseUnavailable):
+        return EXIT_UNAVAILABLE, f"error: {exc}"
+    if isinstance(exc, OutputError):
+        return EXIT_IO, f"error: {exc}"
+    if isinstance(exc, SiteBusy):
+        return EXIT_BUSY, f"busy: {exc}"
+    if isinstance(exc, NewsHarvestError | StorageError):
+        return EXIT_FAILED, f"error: {exc}"
+    if isinstance(exc, OSError):  # a file the command reads or writes, or standard output
+        reason = exc.strerror or str(exc)
+        if exc.filename is not None:
+            return EXIT_IO, f"error: {exc.filename}: {reason}"
+        if not _settle_stdout():
+            return EXIT_IO, f"error: cannot write standard output: {reason}"
+        return EXIT_IO, f"error: {reason}"
+    return None
+
+
+def _settle_stdout() -> bool:
+    """Flush standard output before an error line; when it cannot be written, point it at /dev/null so that the
+    interpreter's last flush adds no second message. Whether standard output was fine."""
+    try:
+        sys.stdout.flush()
+        return True
+    except OSError:
+        pass
+    with contextlib.suppress(OSError, ValueError, AttributeError):
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        os.close(devnull)
+    with contextlib.suppress(OSError, ValueError):
+        sys.stdout.flush()
+    return False
 
 
 class _Group(click.Group):
@@ -212,8 +292,26 @@ def _select_sites(declared: dict[str, Site], names: Sequence[str], base_urls: Se
             name, url = next(iter(chosen)), spec
         if name not in chosen:
             raise ConfigError(f"--base-url names {name!r}, which is not being crawled")
-        chosen[name] = chosen[name].with_base_url(url)
+        chosen[name] = _with_base_url(chosen[name], url, spec)
     return list(chosen.values())
+
+
+def _with_base_url(site: Site, url: str, spec: str) -> Site:
+    """``site`` fetched from ``url`` (``--base-url``), which must be an absolute http(s) URL."""
+    parts = urlsplit(url)
+    if parts.scheme not in ("http", "https") or not parts.netloc:
+        given = f"--base-url {url!r}" if spec == url else f"--base-url {spec!r}: {url!r}"
+        raise ConfigError(f"{given} is not an absolute http(s) URL (like http://127.0.0.1:8000)")
+    return site.with_base_url(url)
+
+
+def _check_site_name(app: Context, session: Session, name: str) -> None:
+    """Refuse a ``--site`` that is neither in the archive nor declared: a typo would otherwise select nothing."""
+    if session.scalar(select(SiteRecord.id).where(SiteRecord.name == name)) is not None:
+        return
+    declared = app.sites()
+    if name not in declared:
+        raise ConfigError(f"unknown site {name!r}: not in the archive and not declared; declared: {', '.join(sorted(declared))}")
 
 
 @main.command()
@@ -235,9 +333,10 @@ def schedule(app: Context, base_urls: tuple[str, ...], site_names: tuple[str, ..
     if unknown:
         raise ConfigError(f"unknown site(s) {', '.join(unknown)}; declared: {', '.join(sorted(declared))}")
     for spec in base_urls:
-        name, sep, _url = spec.partition("=")
+        name, sep, url = spec.partition("=")
         if not sep or name not in declared:
             raise ConfigError(f"--base-url must be SITE=URL with a declared SITE, not {spec!r}")
+        _with_base_url(declared[name], url, spec)
     configure_logging("INFO", app.settings.log_format)
     app.sessions()  # refuse early when the schema is behind
     SchedulerService(app.settings, base_urls=base_urls, only=site_names).run()
@@ -282,15 +381,69 @@ def export(app: Context, fmt: str, since: datetime | None, site_name: str | None
 
     if since is not None and since.tzinfo is None:
         since = since.replace(tzinfo=UTC)
+    if out is not None and not out.exists() and not Path(os.path.realpath(out)).parent.is_dir():
+        missing = "is not a folder" if out.parent.exists() else "does not exist"
+        raise ConfigError(f"--out {out}: the folder {out.parent} {missing}")
     writer = write_jsonl if fmt == "jsonl" else write_csv
     with app.sessions()() as session:
+        if site_name is not None:
+            _check_site_name(app, session, site_name)
         records = export_records(session, since=since, site=site_name)
         if out is None:
-            count = writer(records, sys.stdout)
+            try:
+                count = writer(records, sys.stdout)
+                sys.stdout.flush()
+            except OSError as exc:
+                if exc.errno == errno.EPIPE:
+                    raise
+                raise OutputError("standard output", exc.strerror or str(exc)) from exc
         else:
-            with out.open("w", encoding="utf-8", newline="") as handle:
+            with _output_file(out) as handle:
                 count = writer(records, handle)
     click.echo(f"exported {count} documents", err=True)
+
+
+@contextmanager
+def _output_file(out: Path) -> Iterator[IO[str]]:
+    """A text file for ``out`` that is never left looking complete after a failure.
+
+    A regular file (or a new one) is written as a temporary file beside it, renamed over it once complete (keeping an
+    existing file's permissions) and removed on failure; a device or a pipe (/dev/stdout, a FIFO) is written in place.
+    An ``OSError`` becomes ``OutputError`` naming ``out``.
+    """
+    if out.exists() and not out.is_file():
+        try:
+            with out.open("w", encoding="utf-8", newline="") as handle:
+                yield handle
+        except OSError as exc:
+            raise OutputError(str(out), exc.strerror or str(exc)) from exc
+        return
+    target = Path(os.path.realpath(out))  # through a symlink: the file it points to is the one replaced
+    try:
+        if target.exists():
+            if not os.access(target, os.W_OK):  # as `open(..., "w")` would refuse it; a rename would not
+                raise OSError(errno.EACCES, os.strerror(errno.EACCES), str(out))
+            mode = stat.S_IMODE(target.stat().st_mode)
+        else:
+            umask = os.umask(0o022)
+            os.umask(umask)
+            mode = 0o666 & ~umask
+        fd, temporary = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.", suffix=".partial")
+    except OSError as exc:
+        raise OutputError(str(out), exc.strerror or str(exc)) from exc
+    try:
+        with open(fd, "w", encoding="utf-8", newline="") as handle:
+            yield handle
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.chmod(temporary, mode)
+        os.replace(temporary, target)
+    except BaseException as exc:
+        with contextlib.suppress(OSError):
+            os.unlink(temporary)
+        if isinstance(exc, OSError):
+            raise OutputError(str(out), exc.strerror or str(exc)) from exc
+        raise
 
 
 @main.command()
@@ -398,6 +551,8 @@ def duplicates(app: Context, site_name: str | None, as_json: bool) -> None:
     from pipeline.cluster_report import clusters
 
     with app.sessions()() as session:
+        if site_name is not None:
+            _check_site_name(app, session, site_name)
         found = clusters(session, site=site_name)
     for cluster in found:
         if as_json:

@@ -10,19 +10,22 @@ run id) to be recorded against the page or the run where it happened::
     │   ├── ContentError         not HTML, too large, undecodable
     │   └── ExtractionError      the extractor failed, found no article, or ran past its time limit
     │       └── NotArticleError  a home, listing, search or contact page: never a document
-    └── SeedError                a seed file that cannot be imported
+    ├── SeedError                a seed file that cannot be imported
+    └── OutputError              an output file that cannot be written (permission denied, disk full, read-only)
 
-The storage layer imports no other project package, so its errors (``storage.errors.StorageError`` and
-``SchemaError``: the database is behind the code's migrations) stand beside this tree; they are re-exported here.
+The storage layer imports no other project package, so its errors stand beside this tree; they are re-exported
+here: ``storage.errors.StorageError``, ``SchemaError`` (the database is behind the code's migrations),
+``DatabaseURLError`` (a database URL that does not parse or names a dialect or driver that is not there) and
+``DatabaseUnavailable`` (the database cannot be reached, opened or written).
 """
 
 from __future__ import annotations
 
-from storage.errors import SchemaError, StorageError
+from storage.errors import DatabaseUnavailable, DatabaseURLError, SchemaError, StorageError
 
 __all__ = [
-    "ConfigError", "ContentError", "ExtractionError", "NewsHarvestError",
-    "NotArticleError", "PageError", "SchemaError", "SeedError", "SiteConfigError", "StorageError",
+    "ConfigError", "ContentError", "DatabaseURLError", "DatabaseUnavailable", "ExtractionError", "NewsHarvestError",
+    "NotArticleError", "OutputError", "PageError", "SchemaError", "SeedError", "SiteConfigError", "StorageError",
 ]  # fmt: skip
 
 
@@ -65,3 +68,11 @@ class SeedError(NewsHarvestError):
 
 class NotArticleError(ExtractionError):
     """The page is not an article (home, listing, search, contact): it never becomes a document."""
+
+
+class OutputError(NewsHarvestError):
+    """An output file that cannot be written: permission denied, disk full, read-only file system."""
+
+    def __init__(self, path: str, reason: str) -> None:
+        super().__init__(f"cannot write {path}: {reason}")
+        self.path, self.reason = path, reason
