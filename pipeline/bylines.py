@@ -65,7 +65,8 @@ _SEGMENT_SPLIT_RE = re.compile(
 _RANKS = r"(?:đại|thượng|trung|thiếu)\s+(?:tướng|tá|úy|uý)"
 _HONORIFIC_RE = re.compile(
     rf"^(?:(?:{_RANKS}|thầy(?:\s+giáo)?|cô(?:\s+giáo)?|nhà\s+báo|nhà\s+giáo|bác\s+sĩ|luật\s+sư|kỹ\s+sư)\s*,?\s*"
-    r"|(?:mr|mrs|ms|dr|prof|[A-ZĐ][A-Za-zĐđ]{0,6})\.(?:[A-ZĐ][A-Za-zĐđ]{0,6}\.)*\s*,?\s+)+(?=\S)",
+    r"|(?:mr|mrs|ms|dr|prof|[A-ZĐ][A-Za-zĐđ]{0,6})\.(?:[A-ZĐ][A-Za-zĐđ]{0,6}\.)*\s*,?\s+"
+    r"|(?:[A-ZĐ][A-Za-zĐđ]{0,6}\.)+[A-ZĐ][A-Za-zĐđ]{0,6}\s*,?\s+)+(?=\S)",  # "ThS.BS", "PGS.TS": the last without a dot
     re.IGNORECASE,
 )
 _TRAILING_PAREN_RE = re.compile(r"\s*\([^()]{1,80}\)\s*$")
@@ -78,8 +79,14 @@ _TRAILING_ATTRIBUTION_RE = re.compile(r"\s*[(\[]\s*(?:theo|nguồn\s*[:：]?)\s*
 _TRAILING_NOTE_RE = re.compile(r"\s*[(\[]\s*(?P<note>[^()\[\]]{1,40})\s*[)\]]\s*$")
 _COMPILED_NOTES = frozenset({"tổng hợp", "th", "st", "sưu tầm", "lược dịch", "dịch", "biên dịch", "th.", "tổng hợp, lược dịch"})
 # Job titles after an English byline name ("Staff Writer", "Correspondent"): neither a person nor an outlet.
-_ENGLISH_ROLE_RE = re.compile(r"\b(?:writer|reporter|correspondent|editor|columnist|contributor|producer|intern)s?\b", re.I)
-_EN_BY_RE = re.compile(r"^\s*(?:(?:written|posted|story|words|text)\s+)?by\s*:?\s+(?P<names>.+)$", re.IGNORECASE)
+_ENGLISH_ROLE_RE = re.compile(
+    r"\b(?:writer|reporter|correspondent|editor|columnist|contributor|producer|intern|coordinator|officer|manager"
+    r"|director|specialist|fellow|researcher|assistant|professor|lecturer|analyst|adviser|advisor|consultant|head|chief)s?\b",
+    re.I,
+)
+_EN_BY_RE = re.compile(
+    r"^\s*[—–-]?\s*(?:(?:written|posted|story|words|text)\s+)?by\s*:?\s+(?P<names>.+)$", re.IGNORECASE
+)  # "By …", "— Written by …"
 # A wire sign-off: "Reporting by Jane Doe and Ahmed Khan in Washington; Editing by Mark Porter".
 _REPORTING_RE = re.compile(
     r"^\(?(?:additional\s+)?reporting\s+by\s+(?P<names>[^;.()]+?)(?:\s+in\s+[A-Z][\w .,-]*)?\s*(?:[;.)]|$)", re.IGNORECASE
@@ -96,6 +103,8 @@ _UNIT_PREFIXES = (
     "nhóm", "tổ", "đội", "bch", "chi đoàn", "đoàn", "gv", "giáo viên", "trạm", "học viện", "đồn", "bộ chỉ huy", "hạt",
     "liên đoàn", "hợp tác xã", "htx", "khối", "mặt trận", "hđnd", "thường trực", "ttxvn", "vtv", "vov", "reuters", "afp", "ap",
     "associated press",
+    "đại sứ quán", "tổng lãnh sự quán", "lãnh sự quán", "phái đoàn", "cơ quan", "tổng cục", "kho bạc", "hải quan",
+    "ngân hàng", "bảo tàng", "thư viện", "quân khu", "lữ đoàn", "sư đoàn", "trung đoàn", "tiểu đoàn", "đồn biên phòng",
     "staff", "bbc", "cnn", "the ",
 )  # fmt: skip
 # Syllables of Vietnamese personal names (family, middle and given names, as the common ones are written): a line in
@@ -301,7 +310,7 @@ def _parse_segment(text: str, lenient: bool) -> Byline | None:
     parts = [p for p in (_without_title(_nfc(p)) for p in _name_parts(body)) if p]
     if not parts:
         return Byline((), attribution) if attribution else None
-    names = [p for p in parts if looks_like_name(p) and not _is_unit(p)]
+    names = [p for p in parts if looks_like_name(p) and not _is_unit(p) and not (english and _ENGLISH_ROLE_RE.search(p))]
     units = [p for p in parts if _is_unit(p)]
     if english and not names and units:
         if len(units) == 1 and is_institution(units[0]):

@@ -74,13 +74,16 @@ _SOURCE_ELEMENTS = etree.XPath(
 )
 
 
+_DATA_BOX_RE = re.compile(r"fact|chart|graph|infobox|data-?box|table|figure|caption|note", re.IGNORECASE)
+
+
 def _source_element(tree: etree._Element, site_names: set[str], lang: str) -> str:
     """The outlet an element marked as the article's source names ("<div class='news-source'>Nguồn: Báo Hà Giang",
     an aggregator's source logo), or "". English pages use "source" classes for image and link credits too: there
     only a labelled one ("Source: …") counts."""
     for node in _SOURCE_ELEMENTS(tree):
-        if node.tag in ("script", "style", "link", "meta") or _in_block(node, _NOT_BYLINE_RE):
-            continue
+        if node.tag in ("script", "style", "link", "meta") or _in_block(node, _NOT_BYLINE_RE) or _in_block(node, _DATA_BOX_RE):
+            continue  # a fact box's or chart's "Source: …" credits its figures, not the article
         label = node_text(node)
         if lang != "vi" and not _SOURCE_LABEL_RE.match(label):
             continue
@@ -142,7 +145,9 @@ def _byline_element(tree: etree._Element, site_names: set[str], lang: str) -> By
     attribution = ""
     first: etree._Element | None = None
     names: list[str] = []
-    for node in _BYLINE_CANDIDATES(tree):
+    candidates = _BYLINE_CANDIDATES(tree)
+    # What the page shows first; <meta> authors (DNN's "MetaAuthor" holds the site's name) only when nothing shows one.
+    for node in [n for n in candidates if n.tag != "meta"] + [n for n in candidates if n.tag == "meta"]:
         by_attribute = node.get("rel") == "author" or "author" in node.get("itemprop", "")
         by_id = any(word in node.get("id", "").lower() for word in ("author", "byline"))  # "lblAuthor" too
         if not (by_attribute or by_id or _BYLINE_CLASS_RE.search(node.get("class", ""))) or _in_block(node, _NOT_BYLINE_RE):
@@ -150,6 +155,8 @@ def _byline_element(tree: etree._Element, site_names: set[str], lang: str) -> By
         if _IMAGE_CREDIT_RE.search(f"{node.get('class', '')} {node.get('id', '')}") or node.get("itemprop") == "creator":
             continue
         if first is not None and (node.getparent() is not first.getparent() or node.get("class") != first.get("class")):
+            if not attribution and is_agency(agency := node_text(node)):
+                attribution = agency  # "By Callum Reid" then "<div class='byline-agency'>AAP</div>"
             continue  # after the first byline element, only its siblings of the same kind
         for text in _byline_texts(node):
             found = parse_byline(text, lenient=True) if text else None
@@ -251,4 +258,22 @@ def page_authors(
     # Vietnamese CMSs fill author metadata with the site's or an account's name, so the byline element as the page
     # shows it comes first there; English news metadata (JSON-LD) is the better of the two. A wire sign-off last.
     first, second = (element.authors, from_meta) if lang == "vi" else (from_meta, element.authors)
-    return first or second or byline.authors, attribution or element.attribution or _source_element(tree, site_names, lang), body
+    authors = first or second or byline.authors
+    if not authors and (bio := _author_bio(tree, body)) is not None:
+        authors, body = (bio[0],), [line for line in body if line != bio[1]]
+    return authors, attribution or element.attribution or _source_element(tree, site_names, lang), body
+
+
+# "<p><strong>Nguyễn Thị Lan</strong> is Green Karst's community outreach officer…": a blog's author bio.
+_BIO_RE = re.compile(r"^(?P<name>[^\W\d_][\w’'.-]*(?:\s+[^\W\d_][\w’'.-]*){1,4})\s+(?:is|was|works|writes|has\s+been)\s+\S")
+
+
+def _author_bio(tree: etree._Element, body: list[str]) -> tuple[str, str] | None:
+    """The writer named by an author bio closing the text (a bold name, then "is …"), and that bio line; the last
+    resort when nothing else names an author."""
+    bold = {normalize_inline(node_text(b)) for b in tree.iter("strong", "b")}
+    for line in body[-3:]:
+        match = _BIO_RE.match(line)
+        if match and match.group("name") in bold and looks_like_name(match.group("name")) and len(line) < 400:
+            return match.group("name"), line
+    return None

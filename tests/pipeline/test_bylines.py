@@ -40,6 +40,8 @@ from pipeline.bylines import Byline, is_unit_name, looks_like_name, parse_byline
         ("By Office of Communications", ("Office of Communications",), ""),  # an institution's office signs
         ("By Reuters", (), "Reuters"),  # an agency is the source, not the writer
         ("Written by Press Office", ("Press Office",), ""),
+        ("— Written by Sarah Kim, Field Coordinator", ("Sarah Kim",), ""),  # the role is no second name
+        ("ThS.BS Nguyễn Thị Thu Hà", ("Nguyễn Thị Thu Hà",), ""),  # titles before a name are not the name
         # a dash after the unit continues the unit's name: "Lục Ngạn" is a district, not a second writer
         ("Nguyễn Thu Hằng - Chi cục Thuế khu vực Lục Nam - Lục Ngạn", ("Nguyễn Thu Hằng",), ""),
     ],

@@ -246,3 +246,17 @@ def test_a_lazy_loaded_photo_keeps_its_caption() -> None:
     )
     got = extract(_page(body=BODY + figure + BODY.replace("Đoạn", "Phần")), "https://example.vn/a", GENERIC)
     assert "Một góc ngõ cổ ở thôn Bát Tràng. Ảnh: Trần Minh Đức" in got.text.splitlines()
+
+
+def test_a_closing_author_bio_names_the_writer_when_nothing_else_does() -> None:
+    bio = "<p><strong>Nguyễn Thị Lan</strong> is Green Karst’s community outreach officer in Cao Bằng.</p>"
+    html = f"<html lang='en'><head><title>Rangers</title></head><body><article><h1>Rangers trained</h1>{EN_BODY}{bio}</article></body></html>"
+    got = extract(html, "https://example.org/a", Site(name="en", base_url="https://example.org", lang="en"))
+    assert got.authors == ("Nguyễn Thị Lan",) and "outreach officer" not in got.text
+
+
+def test_a_visible_byline_beats_a_meta_author_naming_the_site() -> None:
+    head = '<meta id="MetaAuthor" name="author" content="Sở Lao động - Thương binh và Xã hội tỉnh Thái Nguyên">'
+    byline = '<div class="tacgia-tin"><span id="dnn_lblAuthor" class="tacgia">Ngọc Lan - Trung tâm Dịch vụ việc làm</span></div>'
+    got = extract(_page(head=head, extra=byline), "https://example.vn/a", GENERIC)
+    assert got.authors == ("Ngọc Lan",)
