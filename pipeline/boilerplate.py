@@ -307,15 +307,16 @@ def chrome_blocks(root: etree._Element) -> list[etree._Element]:
     page's prose (a layout wrapper). What an extractor returns from these alone is no article."""
     page_prose = prose_chars(root)
     found: list[etree._Element] = []
-    for node in root.iter():
-        if not isinstance(node.tag, str) or (found and found[-1] in node.iterancestors()):
-            continue
+    stack = [root]
+    while stack:  # depth-first, not descending into what was found
+        node = stack.pop()
         tokens = {t.lower() for t in node.get("class", "").split()} | {node.get("id", "").lower()}
-        if node.tag not in _CHROME_TAGS and not tokens & _CHROME_NAMES:
-            continue
-        footer = node.tag == "footer" or bool(tokens & _FOOTER_NAMES)  # never a wrapper of the article
-        if node.find(".//h1") is None and (footer or prose_chars(node) <= 0.5 * page_prose):
-            found.append(node)
+        if node.tag in _CHROME_TAGS or tokens & _CHROME_NAMES:
+            footer = node.tag == "footer" or bool(tokens & _FOOTER_NAMES)  # never a wrapper of the article
+            if node.find(".//h1") is None and (footer or prose_chars(node) <= 0.5 * page_prose):
+                found.append(node)
+                continue
+        stack.extend(child for child in reversed(node) if isinstance(child.tag, str))
     return found
 
 
