@@ -82,8 +82,6 @@ def _unique(links: Iterable[DiscoveredLink]) -> list[DiscoveredLink]:
 def links_from_feed(body: bytes, base_url: str) -> list[DiscoveredLink]:
     """Entry links of an RSS or Atom feed, each with its raw pubDate/updated text and title as hints."""
     parsed = feedparser.parse(body, response_headers={"content-location": base_url})
-    if not parsed.entries and parsed.get("bozo") and not parsed.get("version"):
-        raise ContentError(f"not a feed: {parsed.get('bozo_exception')}", url=base_url)
     links = []
     for entry in parsed.entries:
         url = _clean_url(entry.get("link"), base_url)
@@ -92,6 +90,11 @@ def links_from_feed(body: bytes, base_url: str) -> list[DiscoveredLink]:
         published = entry.get("published") or entry.get("updated") or entry.get("created")
         hints = PageHints(published=_squash(published), title=_squash(entry.get("title")), source="feed")
         links.append(DiscoveredLink(url, hints))
+    if not links and parsed.get("bozo"):
+        # No version: not a feed at all; a version but no usable entry: a feed broken before its first whole item
+        # (a feed that is merely empty is not "bozo") — either way the operator must hear of it
+        what = "broken feed (no usable entry)" if parsed.get("version") else "not a feed"
+        raise ContentError(f"{what}: {parsed.get('bozo_exception')}", url=base_url)
     return _unique(links)
 
 

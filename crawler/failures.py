@@ -47,6 +47,9 @@ def describe_failure(
         return None, "incomplete response: the connection closed before the announced length arrived"
     if isinstance(exc, RedirectRefused):
         return None, str(exc)
+    if isinstance(exc, IgnoreRequest) and "DOWNLOAD_MAXSIZE" in str(exc):  # a compressed body inflating past it
+        limit = f" ({max_bytes:,} bytes, NEWSHARVEST_MAX_PAGE_BYTES)" if max_bytes else ""
+        return None, f"too large: the page inflates beyond the download size limit{limit} (a gzip bomb?)"
     if isinstance(exc, IgnoreRequest) and "robots.txt" in str(exc):
         return None, "forbidden by robots.txt"
     if isinstance(exc, IgnoreRequest) and "max redirections" in str(exc):

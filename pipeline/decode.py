@@ -230,6 +230,14 @@ def _readings(body: bytes, candidates: list[str]) -> list[_Reading]:
     return readings
 
 
+_TEXT_RUN_RE = re.compile(r"[^<>]+")
+
+
+def _fix_run(match: re.Match[str]) -> str:
+    run = match.group()
+    return ftfy.fix_encoding(run) if _MOJIBAKE_RE.search(run) else run
+
+
 def _has_mojibake(text: str, utf8_body: bytes | None) -> bool:
     # Only when the tell-tale sequences are frequent: ftfy on correct text is a no-op, but costly on big pages
     # and a lone "Ã" is legitimate in Portuguese.
@@ -245,6 +253,10 @@ def _finish(chosen: _Reading, tried: list[_Reading], declared: str, utf8_body: b
     text = chosen.text
     if _has_mojibake(text, utf8_body):
         text = ftfy.fix_encoding(text)
+        if len(_MOJIBAKE_RE.findall(text)) >= _MOJIBAKE_MIN_HITS:
+            # The template is right and only the article's text was encoded twice: the page as a whole cannot be
+            # re-encoded, so each run of text between tags is repaired on its own.
+            text = _TEXT_RUN_RE.sub(_fix_run, chosen.text)
     if chosen.undecodable or text is not chosen.text:
         if _C1_RE.search(text):
             text = ftfy.fixes.fix_c1_controls(text)  # U+0092 for ’ and the like: cp1252 bytes stored as Latin-1
