@@ -206,6 +206,8 @@ def _is_unit(part: str) -> bool:
 
 
 def _opens_unit(part: str) -> bool:
+    if is_institution(part):
+        return True  # "Office of International Affairs"
     words = part.split()
     # "BTG Tỉnh đoàn", "VP UBND huyện": a unit's abbreviation before the rest of its name
     abbreviated = len(words) >= 2 and 2 <= len(words[0]) <= 5 and words[0].isupper() and words[0].isalpha()
@@ -293,8 +295,8 @@ def _parse_segment(text: str, lenient: bool) -> Byline | None:
     if _PHOTO_ONLY_RE.match(text):
         return None
     attribution_only = _ATTRIBUTION_RE.match(text)
-    if attribution_only:
-        return Byline((), _nfc(attribution_only.group("source")))
+    if attribution_only:  # "Nguồn: | Báo Phú Thọ" when a label and its value are two table cells
+        return Byline((), _nfc(attribution_only.group("source")).lstrip("|: ").strip())
     english = _EN_BY_RE.match(text)
     prefixed = _PREFIX_RE.match(text)
     body = text[prefixed.end() :] if prefixed else english.group("names") if english else text
@@ -411,6 +413,10 @@ def _is_prose(line: str) -> bool:
     return len(line) >= _PROSE_LINE_CHARS and line.rstrip()[-1:] in _PROSE_END and not _FOOTER_LINE_RE.search(line)
 
 
+# Departments inside an organisation that sign its news (never the site's own name, which a footer prints in bold).
+_SIGNING_UNIT_RE = re.compile(r"^(?:phòng|ban|văn\s+phòng|tổ|nhóm|bộ\s+phận|đội)\s+\S", re.IGNORECASE)
+
+
 def _is_strong_byline(line: str, marked: frozenset[str]) -> Byline | None:
     """A byline no prose line could be mistaken for: written with a role prefix ("Tác giả bài viết:", "Tin, ảnh:"),
     marked by the page (bold, right-aligned) or a name in capitals."""
@@ -421,7 +427,10 @@ def _is_strong_byline(line: str, marked: frozenset[str]) -> Byline | None:
     if _PREFIX_RE.match(text):
         return found
     if all(_is_unit(name) for name in found.authors):
-        return None  # a unit's name in bold ("CỔNG THÔNG TIN ĐIỆN TỬ …") is the footer, unless a prefix says otherwise
+        # a unit's name in bold ("CỔNG THÔNG TIN ĐIỆN TỬ …") is the footer, unless a prefix says otherwise — or it is
+        # a department of the site's body signing its text, set apart by the page ("Phòng Thống kê Tổng hợp")
+        signing = line in marked and all(_SIGNING_UNIT_RE.match(_nfc(name)) for name in found.authors)
+        return found if signing else None
     if not all(plausible_vietnamese_name(name) for name in found.authors):
         return None  # a title in capitals or bold ("GIÁ CẢ NÔNG SẢN") past the article is a widget's, not a byline
     if line in marked or (text == text.upper() and len(text.split()) <= 6):

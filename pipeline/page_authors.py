@@ -42,6 +42,8 @@ _BYLINE_CLASS_RE = re.compile(
     r"(?:^|[\s_-])(?:author|byline|by-line|writer|written-?by|tac-?gia|tacgia|journalist|credits?)(?:[\s_-]|name|$)",
     re.IGNORECASE,
 )
+# CamelCase class names of .NET portals: "NewsAuthor", "newsByline" (not "Authority").
+_CAMEL_BYLINE_CLASS_RE = re.compile(r"[a-z](?:Author|Byline|Writer)(?:[A-Z_\s-]|$)")
 # Elements around a byline-looking element that make it something else: comments, related lists, author bios.
 _NOT_BYLINE_RE = re.compile(
     r"comment|related|sidebar|footer|author-?(?:bio|box|info|about|card|desc)|about-?author|more-?from", re.IGNORECASE
@@ -150,7 +152,8 @@ def _byline_element(tree: etree._Element, site_names: set[str], lang: str) -> By
     for node in [n for n in candidates if n.tag != "meta"] + [n for n in candidates if n.tag == "meta"]:
         by_attribute = node.get("rel") == "author" or "author" in node.get("itemprop", "")
         by_id = any(word in node.get("id", "").lower() for word in ("author", "byline"))  # "lblAuthor" too
-        if not (by_attribute or by_id or _BYLINE_CLASS_RE.search(node.get("class", ""))) or _in_block(node, _NOT_BYLINE_RE):
+        by_class = bool(_BYLINE_CLASS_RE.search(node.get("class", "")) or _CAMEL_BYLINE_CLASS_RE.search(node.get("class", "")))
+        if not (by_attribute or by_id or by_class) or _in_block(node, _NOT_BYLINE_RE):
             continue
         if _IMAGE_CREDIT_RE.search(f"{node.get('class', '')} {node.get('id', '')}") or node.get("itemprop") == "creator":
             continue
@@ -191,9 +194,15 @@ def _reads_as_name(name: str) -> bool:
     return all(w[0].isupper() or w.casefold() in _NAME_PARTICLES or not w[0].isalpha() for w in words)
 
 
+_COPYRIGHT_PREFIX_RE = re.compile(r"^\s*(?:copyright|©|\(c\))\s*(?:©\s*)?(?:\d{4}\s*)?(?:by\s+)?", re.IGNORECASE)
+
+
 def _site_names(tree: etree._Element, meta: Document | None, site: Site) -> set[str]:
     names = {site.title, site.name, site.host}
     names.update(str(v) for v in tree.xpath("//meta[@property='og:site_name']/@content"))
+    # the copyright holder ("Copyright 2024 by Cục Thống kê tỉnh Nam Định") is the site, whatever its meta author says
+    holders = tree.xpath("//meta[translate(@name,'COPYRIGHT','copyright')='copyright']/@content")
+    names.update(_COPYRIGHT_PREFIX_RE.sub("", str(v)) for v in holders)
     if meta is not None and meta.sitename:
         names.add(meta.sitename)
     return {n.casefold().strip() for n in names if n}

@@ -34,6 +34,7 @@ from pipeline.bylines import Byline, is_unit_name, looks_like_name, parse_byline
         ("(Theo Báo Nhân Dân)", (), "Báo Nhân Dân"),
         ("Nguồn: VnExpress", (), "VnExpress"),
         ("Nguồn tin: Báo Lạng Sơn", (), "Báo Lạng Sơn"),
+        ("Nguồn: | Báo Phú Thọ", (), "Báo Phú Thọ"),  # label and value in two table cells
         ("By Jane Doe and John Smith", ("Jane Doe", "John Smith"), ""),
         ("By Maria Lopez, Associated Press", ("Maria Lopez",), "Associated Press"),
         ("Văn Đức", ("Văn Đức",), ""),  # a given name that also opens unit names ("Văn phòng")
@@ -64,6 +65,7 @@ def test_a_unit_alone_is_a_byline_only_when_the_page_marks_it() -> None:
     assert parse_byline("Văn phòng Sở", lenient=True) == Byline(("Văn phòng Sở",))
     assert parse_byline("Quang cảnh hội nghị", lenient=True) is None  # a bold caption is no unit
     assert parse_byline("BTG Tỉnh đoàn", lenient=True) == Byline(("BTG Tỉnh đoàn",))  # abbreviation + unit
+    assert parse_byline("Office of International Affairs", lenient=True) == Byline(("Office of International Affairs",))
 
 
 def test_names_and_units() -> None:

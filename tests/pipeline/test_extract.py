@@ -260,3 +260,17 @@ def test_a_visible_byline_beats_a_meta_author_naming_the_site() -> None:
     byline = '<div class="tacgia-tin"><span id="dnn_lblAuthor" class="tacgia">Ngọc Lan - Trung tâm Dịch vụ việc làm</span></div>'
     got = extract(_page(head=head, extra=byline), "https://example.vn/a", GENERIC)
     assert got.authors == ("Ngọc Lan",)
+
+
+def test_a_department_signing_in_bold_before_the_attachments_is_the_author() -> None:
+    head = '<meta name="COPYRIGHT" content="Copyright 2024 by Cục Thống kê tỉnh Nam Định"><meta id="MetaAuthor" name="AUTHOR" content="Cục Thống kê tỉnh Nam Định">'
+    body = BODY + BODY.replace("Đoạn", "Phần") + '<p align="right"><b>Phòng Thống kê Tổng hợp</b></p><p><b>File đính kèm:</b> bao-cao.pdf</p>'
+    got = extract(_page(head=head, body=body), "https://example.vn/a", GENERIC)
+    assert got.authors == ("Phòng Thống kê Tổng hợp",)
+
+
+def test_a_camel_case_author_class_is_a_byline_element() -> None:
+    byline = '<div class="NewsAuthor">ThS. Trần Thị Mai Hương - Phòng Thống kê Dân số - Xã hội</div>'
+    head = '<meta name="COPYRIGHT" content="Copyright 2024 by Cục Thống kê tỉnh Nam Định"><meta name="AUTHOR" content="Cục Thống kê tỉnh Nam Định">'
+    got = extract(_page(head=head, extra=byline), "https://example.vn/a", GENERIC)
+    assert got.authors == ("Trần Thị Mai Hương",)
