@@ -13,6 +13,7 @@ from collections import Counter
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import datetime
+from typing import TypeVar
 
 from sqlalchemy.exc import IntegrityError, OperationalError, SQLAlchemyError
 from sqlalchemy.orm import Session, sessionmaker
@@ -26,12 +27,14 @@ from pipeline.sites import Site
 from pipeline.urls import canonicalize_url
 from pipeline.worker import ExtractionWorker
 from storage import repository
+from storage.db import database_error
 from storage.models import CrawlRun, utcnow
 
 __all__ = ["Archive", "RunSummary", "open_run"]
 
 log = logging.getLogger(__name__)
 WRITE_ATTEMPTS = 4
+T = TypeVar("T")
 RUN_STATUSES = ("running", "succeeded", "failed", "interrupted")
 # Column sizes of http_validators (storage.models.HttpValidator).
 VALIDATOR_MAX = {"etag": 500, "last_modified": 100}
@@ -109,8 +112,7 @@ class Archive:
         by_canonical: dict[str, list[str]] = {}
         for url in urls:
             by_canonical.setdefault(canonicalize_url(url), []).append(url)
-        with self._sessions() as session:
-            known = repository.known_urls(session, by_canonical)
+        known = self._read(lambda session: repository.known_urls(session, by_canonical))
         return {url for canonical in known for url in by_canonical[canonical]}
 
     def ingest(self, page: FetchedPage) -> IngestOutcome:
@@ -168,8 +170,7 @@ class Archive:
 
     def validators(self, url: str) -> tuple[str | None, str | None] | None:
         """The (ETag, Last-Modified) a successful earlier run stored for ``url``'s canonical form, or None."""
-        with self._sessions() as session:
-            return repository.validators_for(session, canonicalize_url(url))
+        return self._read(lambda session: repository.validators_for(session, canonicalize_url(url)))
 
     def remember_validators(self, url: str, etag: str | None, last_modified: str | None, *, links: Iterable[str] = ()) -> None:
         """Keep ``url``'s validators until the run ends; ``links`` are the new article URLs found on that response.
@@ -242,6 +243,21 @@ class Archive:
             duplicates=self._counts["duplicates"], errors=self._counts["errors"],
             skipped_known=self._counts["skipped"], started_at=self.started_at, finished_at=finished_at, error=error,
         )  # fmt: skip
+
+    def _read(self, query: Callable[[Session], T]) -> T:
+        """Run a read, retrying a dropped connection or a busy database as writes are retried; a database still
+        unavailable after that stops the crawl with ``DatabaseUnavailable`` (one line, exit 69)."""
+        for attempt in range(1, WRITE_ATTEMPTS + 1):
+            try:
+                with self._sessions() as session:
+                    return query(session)
+            except OperationalError as exc:
+                if attempt == WRITE_ATTEMPTS:
+                    raise database_error(exc) or exc from exc
+                extra = {"site": self.site.name, "run_id": self.run_id}
+                log.warning("database read failed (%s), retrying", exc.orig, extra=extra)
+                time.sleep(0.5 * 2 ** (attempt - 1))
+        raise AssertionError("unreachable")
 
     def _write(self, work: Callable[[Session], object], url: str) -> IngestOutcome:
         """Run ``work`` in its own transaction, retrying a busy database; a page that cannot be written is an error."""

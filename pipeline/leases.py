@@ -24,7 +24,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from types import TracebackType
 
-from sqlalchemy import select, update
+from sqlalchemy import or_, select, true, update
 from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -93,9 +93,11 @@ def recover_stale(session_factory: sessionmaker[Session], ttl: timedelta, now: d
     with session_factory.begin() as session:
         names = {site_id: name for site_id, name in session.execute(select(SiteRecord.id, SiteRecord.name))}
         live_runs: set[int] = set()
+        live_sites: set[int] = set()
         for lease in leases.current(session):
             reason = _stale_reason(lease, now)
             if reason is None:
+                live_sites.add(lease.site_id)
                 if lease.run_id is not None:
                     live_runs.add(lease.run_id)
                 continue
@@ -103,9 +105,14 @@ def recover_stale(session_factory: sessionmaker[Session], ttl: timedelta, now: d
             log.warning("released the stale lease of %s: %s", names.get(lease.site_id), reason)
             if lease.run_id is not None and _fail_run(session, lease.run_id, now, f"stale: {reason}"):
                 recovered.append(StaleRun(lease.run_id, names.get(lease.site_id, "?"), reason))
+        # A crawl holds its site's lease before it opens a run: a running run of a site nobody holds is orphaned at
+        # once (killed between opening the run and naming it in the lease); one of a held site only after the TTL.
         orphans = session.scalars(
-            select(CrawlRun).where(CrawlRun.status == "running", CrawlRun.started_at < now - ttl)
-        ).all()  # fmt: skip
+            select(CrawlRun).where(
+                CrawlRun.status == "running",
+                or_(CrawlRun.started_at < now - ttl, CrawlRun.site_id.not_in(live_sites) if live_sites else true()),
+            )
+        ).all()
         for run in orphans:
             if run.id in live_runs or any(r.run_id == run.id for r in recovered):
                 continue
