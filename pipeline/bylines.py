@@ -50,9 +50,11 @@ _PREFIX_RE = re.compile(
 _CREDIT_ROLES = (
     r"ảnh|hình|hình\s*ảnh|photos?|quay\s*phim|video|clip|btv|biên\s*tập(?:\s*viên)?|thiết\s*kế|đồ\s*họa|trình\s*bày"
     r"|kỹ\s*thuật|dựng\s*phim|âm\s*thanh|editing|edited\s+by|design(?:ed)?(?:\s+by)?|graphics?"
+    r"|chỉ\s*đạo(?:\s*thực\s*hiện)?|sản\s*xuất|điều\s*phối"  # an e-magazine's direction and production credits
 )
 _PHOTO_ONLY_RE = re.compile(
-    rf"^\s*\(?\s*(?:(?:{_CREDIT_ROLES})\s*[:：]|(?:photo(?:graph)?s?|images?|video|illustration)\s+(?:by|courtesy)\b)",
+    rf"^\s*\(?\s*(?:(?:{_CREDIT_ROLES})(?:\s*(?:,|&|và|\+|/)\s*(?:{_CREDIT_ROLES}))*\s*[:：]"  # "Ảnh, video:"
+    r"|(?:photo(?:graph)?s?|images?|video|illustration)\s+(?:by|courtesy)\b)",
     re.IGNORECASE,
 )
 # Where a line holds several credits: "PV: Lan Anh | BTV: Ngọc Diệp", "Bài: THU TRANG - Ảnh: ĐỨC ANH".
@@ -105,6 +107,7 @@ _UNIT_PREFIXES = (
     "associated press",
     "đại sứ quán", "tổng lãnh sự quán", "lãnh sự quán", "phái đoàn", "cơ quan", "tổng cục", "kho bạc", "hải quan",
     "ngân hàng", "bảo tàng", "thư viện", "quân khu", "lữ đoàn", "sư đoàn", "trung đoàn", "tiểu đoàn", "đồn biên phòng",
+    "khoa", "bộ môn", "bộ phận",
     "staff", "bbc", "cnn", "the ",
 )  # fmt: skip
 # Syllables of Vietnamese personal names (family, middle and given names, as the common ones are written): a line in

@@ -35,9 +35,7 @@ from pipeline.boilerplate import (
     side_columns,
     teaser_items,
 )
-from pipeline.bylines import (
-    is_credit,
-)
+from pipeline.bylines import is_credit, parse_byline
 from pipeline.date_sources import DatedSource, best_date, has_date, is_bare_date, structured_dates, visible_dates
 from pipeline.dates import find_date_in_lead_found, parse_date_found, reference_from_body
 from pipeline.document import Extraction, PageHints
@@ -234,9 +232,16 @@ def _without_trailing_teasers(lines: list[str], teasers: BlockLines) -> list[str
     end = len(lines)
     while end > 1 and lines[end - 1] in teasers:
         end -= 1
-    if end < len(lines) and end > 1 and is_related_heading(lines[end - 1]):
-        end -= 1  # the run's heading
+    if end < len(lines) and end > 1 and _is_block_heading(lines[end - 1]):
+        end -= 1  # the run's heading, whatever it says ("Tin tức - Sự kiện")
+    while end > 1 and is_related_heading(lines[end - 1]):
+        end -= 1  # a widget's heading left alone at the end ("LIÊN KẾT WEBSITE")
     return lines[:end]
+
+
+def _is_block_heading(line: str) -> bool:
+    """A short line that ends no sentence and names nobody: the heading of the teaser block under it."""
+    return is_related_heading(line) or (len(line) <= 60 and line[-1:] not in ".!?:;," and parse_byline(line) is None)
 
 
 # --- dates -----------------------------------------------------------------------------------------------------------

@@ -13,6 +13,7 @@ from pipeline.sites import Site
 __all__ = ["find_headline"]
 
 _TITLE_SEPARATORS = re.compile(r"\s+[|–—-]\s+|\s+::\s+")
+_STRONG_SEPARATORS = re.compile(r"\s+(?:\||::|»)\s+")
 
 
 def words(text: str) -> set[str]:
@@ -53,7 +54,11 @@ def find_headline(tree: lxml.html.HtmlElement, site: Site, hint: str) -> tuple[s
         candidate = parts[0] + "".join(sep + part for sep, part in zip(separators[: keep - 1], parts[1:keep], strict=True))
         if (node := _element_showing(tree, candidate)) is not None:
             return candidate, node
-    text = max(parts, key=len) if len(parts) > 1 else raw
+    # Printed nowhere else: the longest part between the unambiguous separators ("SITE :: Headline 2009 - 2010"),
+    # since " - " also stands inside headlines; only without those, the longest part between dashes.
+    strong = [part for part in _STRONG_SEPARATORS.split(raw) if part.strip()]
+    pieces = strong if len(strong) > 1 else parts
+    text = max(pieces, key=len) if len(pieces) > 1 else raw
     return text, _element_showing(tree, text)
 
 

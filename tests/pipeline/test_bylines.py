@@ -43,6 +43,7 @@ from pipeline.bylines import Byline, is_unit_name, looks_like_name, parse_byline
         ("Written by Press Office", ("Press Office",), ""),
         ("— Written by Sarah Kim, Field Coordinator", ("Sarah Kim",), ""),  # the role is no second name
         ("ThS.BS Nguyễn Thị Thu Hà", ("Nguyễn Thị Thu Hà",), ""),  # titles before a name are not the name
+        ("BSCKII. Hoàng Văn Thái - Khoa Nội", ("Hoàng Văn Thái",), ""),  # a hospital department is a unit
         # a dash after the unit continues the unit's name: "Lục Ngạn" is a district, not a second writer
         ("Nguyễn Thu Hằng - Chi cục Thuế khu vực Lục Nam - Lục Ngạn", ("Nguyễn Thu Hằng",), ""),
     ],
@@ -53,7 +54,7 @@ def test_parse_byline(line: str, authors: tuple[str, ...], attribution: str) -> 
 
 @pytest.mark.parametrize(
     "line",
-    ["Ảnh: THANH HUYỀN", "Quang cảnh Đại hội", "NK 2020", "Hết.", "Xem thêm", "Tin liên quan", "Tags", "",
+    ["Ảnh: THANH HUYỀN", "Ảnh, video: Trần Hải - Mạnh Hùng", "Chỉ đạo thực hiện: Vũ Hải", "Quang cảnh Đại hội", "NK 2020", "Hết.", "Xem thêm", "Tin liên quan", "Tags", "",
      "Đồng Chí Phó Bí Thư Tỉnh", "Giá cả thị trường tăng mạnh trong quý III năm nay."],
 )  # fmt: skip
 def test_not_a_byline(line: str) -> None:

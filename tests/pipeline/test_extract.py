@@ -274,3 +274,23 @@ def test_a_camel_case_author_class_is_a_byline_element() -> None:
     head = '<meta name="COPYRIGHT" content="Copyright 2024 by Cục Thống kê tỉnh Nam Định"><meta name="AUTHOR" content="Cục Thống kê tỉnh Nam Định">'
     got = extract(_page(head=head, extra=byline), "https://example.vn/a", GENERIC)
     assert got.authors == ("Trần Thị Mai Hương",)
+
+
+def test_a_title_tag_led_by_the_site_name_keeps_the_dashes_of_the_headline() -> None:
+    html = (
+        "<html><head><title>SỞ NÔNG NGHIỆP VÀ PTNT :: Hội nghị sơ kết vụ Đông Xuân 2009 - 2010, triển khai vụ Hè Thu</title>"
+        f"</head><body><table><tr><td>{BODY}</td></tr></table></body></html>"
+    )
+    assert extract(html, "https://example.vn/a", GENERIC).title == "Hội nghị sơ kết vụ Đông Xuân 2009 - 2010, triển khai vụ Hè Thu"
+
+
+def test_the_heading_of_a_closing_teaser_block_goes_with_it() -> None:
+    item = (
+        '<div class="news-row"><h4><a href="/t{n}">Tin số {n} của huyện về phong trào văn nghệ quần chúng</a></h4>'
+        "<p>Tóm tắt tin số {n}: các xã tổ chức nhiều hoạt động văn hóa, văn nghệ chào mừng ngày lễ lớn.</p></div>"
+    )
+    box = "<div class='block-news'><h3>Tin tức - Sự kiện</h3>" + "".join(item.format(n=n) for n in range(5)) + "</div>"
+    body = BODY + BODY.replace("Đoạn", "Phần") + BODY.replace("Đoạn", "Mục") + "<p><strong>Hồng Nhung - Đình Tuấn</strong></p>"
+    html = f"<html><head><title>T</title></head><body><div class='main'><h1>Tiêu đề bài viết</h1>{body}{box}</div></body></html>"
+    got = extract(html, "https://example.vn/a", GENERIC)
+    assert got.authors == ("Hồng Nhung", "Đình Tuấn") and "Tin tức - Sự kiện" not in got.text
