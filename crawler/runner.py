@@ -143,7 +143,9 @@ def _crawl_with_leases(
             # create_crawler() installs the reactor with the first crawler; this run's values go in at "cmdline"
             # priority because crawl() merges the process's (archive-less) settings over equal priorities.
             crawler = process.create_crawler(NewsSpider)
-            own = scrapy_settings(settings, archive=archive, refresh=refresh, log_level=log_level, on_progress=on_progress)
+            own = scrapy_settings(
+                settings, archive=archive, refresh=refresh, log_level=log_level, on_progress=on_progress, site=site
+            )
             crawler.settings.update(own, priority="cmdline")
             run = _Run(site, archive, crawler)
             runs.append(run)

@@ -6,10 +6,12 @@ The module-level names are what ``scrapy crawl news -a site=NAME`` uses (``scrap
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Callable
 from typing import Any, Generic, TypeVar
 
 from pipeline.config import Settings
+from pipeline.sites import Site
 
 __all__ = ["ARCHIVE_KEY", "PROGRESS_KEY", "REFRESH_KEY", "Shared", "archive_from", "scrapy_settings"]
 
@@ -122,9 +124,15 @@ ITEM_PIPELINES = {"crawler.pipelines.ArchivePipeline": 300}
 
 def scrapy_settings(
     settings: Settings, *, archive: object | None, refresh: bool = False, log_level: str = "WARNING",
-    on_progress: Callable[[str, dict[str, int]], None] | None = None,
+    on_progress: Callable[[str, dict[str, int]], None] | None = None, site: Site | None = None,
 ) -> dict[str, Any]:  # fmt: skip
-    """Scrapy settings for one crawl from our ``Settings`` (the run's archive is shared, not copied)."""
+    """Scrapy settings for one crawl from our ``Settings`` (the run's archive is shared, not copied); a ``site``'s own
+    politeness keys (``concurrency_per_host``, ``download_delay``, ``autothrottle``) replace the global values."""
+    if site is not None and site.concurrency_per_host is not None:
+        settings = dataclasses.replace(settings, concurrency_per_host=site.concurrency_per_host)
+    if site is not None and site.download_delay is not None:
+        settings = dataclasses.replace(settings, download_delay=site.download_delay)
+    autothrottle = site.autothrottle if site is not None and site.autothrottle is not None else True
     return {
         "BOT_NAME": BOT_NAME,
         "SPIDER_MODULES": SPIDER_MODULES,
@@ -137,7 +145,7 @@ def scrapy_settings(
         "DOWNLOAD_TIMEOUT": settings.download_timeout,
         "DOWNLOAD_MAXSIZE": settings.max_page_bytes,
         "DOWNLOAD_WARNSIZE": min(settings.max_page_bytes, DOWNLOAD_WARNSIZE),
-        "AUTOTHROTTLE_ENABLED": True,
+        "AUTOTHROTTLE_ENABLED": autothrottle,
         "AUTOTHROTTLE_START_DELAY": START_DELAY_FACTOR * settings.download_delay,
         "AUTOTHROTTLE_MAX_DELAY": max(settings.autothrottle_max_delay, settings.download_delay),
         "AUTOTHROTTLE_TARGET_CONCURRENCY": AUTOTHROTTLE_TARGET_CONCURRENCY,

@@ -69,6 +69,12 @@ class Site:
     # Other hosts a page of this site may redirect to and still be fetched ("www." moves, a new domain); any other
     # host a redirect points to is recorded and not followed.
     redirect_hosts: tuple[str, ...] = ()
+    # Politeness for this site alone, over the global settings: loosened for an operator's own mirror, tightened for a
+    # fragile site. None: the global value (NEWSHARVEST_CONCURRENCY, NEWSHARVEST_DOWNLOAD_DELAY, AutoThrottle on).
+    # robots.txt Crawl-delay still wins over a smaller download_delay.
+    concurrency_per_host: int | None = None
+    download_delay: float | None = None
+    autothrottle: bool | None = None
     source: str = ""
 
     @property
@@ -128,7 +134,7 @@ def _check_base_url(value: str, source: str, site: str, key: str) -> None:
 _KNOWN_KEYS = {
     "name", "base_url", "start_urls", "feeds", "sitemaps", "article_url_pattern", "listing_url_pattern",
     "selectors", "selector_set", "timezone", "schedule", "lang", "title", "date_order", "drop_lines",
-    "max_listing_pages", "redirect_hosts",
+    "max_listing_pages", "redirect_hosts", "concurrency_per_host", "download_delay", "autothrottle",
 }  # fmt: skip
 
 
@@ -139,6 +145,37 @@ def _str_list(raw: dict[str, Any], key: str, source: str, site: str) -> tuple[st
     if not isinstance(value, list) or not all(isinstance(v, str) and v for v in value):
         raise SiteConfigError("must be a list of non-empty strings", source=source, site=site, key=key)
     return tuple(value)
+
+
+_MAX_CONCURRENCY_PER_HOST = 32
+_MAX_DOWNLOAD_DELAY = 3600.0
+
+
+def _politeness(raw: dict[str, Any], source: str, site: str) -> dict[str, Any]:
+    """``concurrency_per_host`` (1–32), ``download_delay`` (seconds, 0–3600) and ``autothrottle`` (true/false)."""
+    values: dict[str, Any] = {}
+    if "concurrency_per_host" in raw:
+        value = raw["concurrency_per_host"]
+        if isinstance(value, bool) or not isinstance(value, int) or not 1 <= value <= _MAX_CONCURRENCY_PER_HOST:
+            raise SiteConfigError(
+                f"must be an integer from 1 to {_MAX_CONCURRENCY_PER_HOST}, got {value!r}", source=source, site=site,
+                key="concurrency_per_host",
+            )  # fmt: skip
+        values["concurrency_per_host"] = value
+    if "download_delay" in raw:
+        value = raw["download_delay"]
+        if isinstance(value, bool) or not isinstance(value, int | float) or not 0 <= value <= _MAX_DOWNLOAD_DELAY:
+            raise SiteConfigError(
+                f"must be a number of seconds from 0 to {_MAX_DOWNLOAD_DELAY:g}, got {value!r}", source=source, site=site,
+                key="download_delay",
+            )  # fmt: skip
+        values["download_delay"] = float(value)
+    if "autothrottle" in raw:
+        if not isinstance(raw["autothrottle"], bool):
+            message = f"must be true or false, got {raw['autothrottle']!r}"
+            raise SiteConfigError(message, source=source, site=site, key="autothrottle")
+        values["autothrottle"] = raw["autothrottle"]
+    return values
 
 
 def _hosts(raw: dict[str, Any], key: str, source: str, site: str) -> tuple[str, ...]:
@@ -259,6 +296,7 @@ def _build_site(raw: dict[str, Any], source: str, selector_sets: Mapping[str, Se
         ),
         max_listing_pages=max_listing_pages,
         redirect_hosts=_hosts(raw, "redirect_hosts", source, name),
+        **_politeness(raw, source, name),
         source=source,
     )
     if not site.feeds and not site.sitemaps:

@@ -64,6 +64,10 @@ def test_override_by_name_and_base_url(tmp_path: Path) -> None:
         ('[[site]]\nname = "x"\nbase_url = "https://x.vn"\nfeeds = ["/f"]\nschedule = { every = "soon" }\n', "schedule.every"),
         ('[[site]]\nname = "x"\nbase_url = "https://x.vn"\nfeeds = ["/f"]\ntimezone = "Mars/Base"\n', "timezone"),
         ('[[site]]\nname = "Bad Name"\nbase_url = "https://x.vn"\nfeeds = ["/f"]\n', "name must match"),
+        ('[[site]]\nname = "x"\nbase_url = "https://x.vn"\nfeeds = ["/f"]\nconcurrency_per_host = 0\n', "concurrency_per_host"),
+        ('[[site]]\nname = "x"\nbase_url = "https://x.vn"\nfeeds = ["/f"]\ndownload_delay = -1\n', "download_delay"),
+        ('[[site]]\nname = "x"\nbase_url = "https://x.vn"\nfeeds = ["/f"]\nautothrottle = "no"\n', "autothrottle"),
+        ('[[site]]\nname = "x"\nbase_url = "https://x.vn"\nfeeds = ["/f"]\nredirect_hosts = ["a b"]\n', "redirect_hosts"),
     ],
 )
 def test_invalid_site_files_fail_loudly_naming_file_site_and_key(toml: str, message: str) -> None:
@@ -90,3 +94,24 @@ def test_feed_only_site_needs_no_patterns() -> None:
 def test_canonical_urls(url: str, canonical: str) -> None:
     assert canonicalize_url(url) == canonical
     assert canonicalize_url(canonical) == canonical
+
+
+def test_politeness_keys_replace_the_global_values_for_their_site_alone() -> None:
+    from crawler.settings import scrapy_settings
+    from pipeline.config import Settings
+
+    toml = (
+        '[[site]]\nname = "mirror"\nbase_url = "http://10.0.0.5"\nfeeds = ["/f"]\nconcurrency_per_host = 8\n'
+        'download_delay = 0\nautothrottle = false\n'
+        '[[site]]\nname = "fragile"\nbase_url = "https://x.vn"\nfeeds = ["/f"]\ndownload_delay = 5.5\n'
+        '[[site]]\nname = "plain"\nbase_url = "https://y.vn"\nfeeds = ["/f"]\n'
+    )
+    sites = parse_sites(toml)
+    settings = Settings(download_delay=1.0, concurrency_per_host=2)
+    mirror = scrapy_settings(settings, archive=None, site=sites["mirror"])
+    assert (mirror["CONCURRENT_REQUESTS_PER_DOMAIN"], mirror["DOWNLOAD_DELAY"], mirror["AUTOTHROTTLE_ENABLED"]) == (8, 0.0, False)
+    fragile = scrapy_settings(settings, archive=None, site=sites["fragile"])
+    assert (fragile["CONCURRENT_REQUESTS_PER_DOMAIN"], fragile["DOWNLOAD_DELAY"], fragile["AUTOTHROTTLE_ENABLED"]) == (2, 5.5, True)
+    assert fragile["AUTOTHROTTLE_START_DELAY"] == 11.0
+    plain = scrapy_settings(settings, archive=None, site=sites["plain"])
+    assert plain == scrapy_settings(settings, archive=None)  # no keys: the global values, polite as before
