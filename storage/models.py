@@ -119,7 +119,7 @@ class CrawlRun(Base):
     errors: Mapped[int] = mapped_column(Integer, default=0)
     skipped_known: Mapped[int] = mapped_column(Integer, default=0)
     error: Mapped[str | None] = mapped_column(Text)
-    options: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    options: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
 
 
 class Document(Base):
@@ -143,7 +143,7 @@ class Document(Base):
     # "day" (only a day was given: published_at is local midnight, a stand-in), "minute" or "second"; null: no date
     published_precision: Mapped[str | None] = mapped_column(String(10))
     date_source: Mapped[str] = mapped_column(String(40), default="")
-    authors: Mapped[list[str]] = mapped_column(default=list)
+    authors: Mapped[list[str]] = mapped_column(JSON, default=list)
     attribution: Mapped[str | None] = mapped_column(String(500))  # the outlet a republished article credits
     lang: Mapped[str] = mapped_column(String(16))
     content_hash: Mapped[str] = mapped_column(String(64))
@@ -183,7 +183,7 @@ class Page(Base):
     fetched_at: Mapped[datetime] = mapped_column(default=utcnow)
     raw_html: Mapped[bytes | None] = mapped_column(LargeBinary)  # zlib-compressed response body
     raw_size: Mapped[int] = mapped_column(Integer, default=0)  # uncompressed length in bytes
-    hints: Mapped[dict[str, Any]] = mapped_column(default=dict)  # date/title found on the listing or feed
+    hints: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)  # date/title found on the listing or feed
     outcome: Mapped[str] = mapped_column(String(20))  # new | duplicate | same_url | not_article | error
     error: Mapped[str | None] = mapped_column(Text)
     document_id: Mapped[int | None] = mapped_column(ForeignKey("documents.id"), index=True)
