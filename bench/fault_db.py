@@ -71,6 +71,7 @@ import time
 import traceback
 import uuid
 import zlib
+from abc import ABC, abstractmethod
 from collections import Counter
 from collections.abc import Callable, Sequence
 from contextlib import suppress
@@ -205,7 +206,7 @@ class Child:
 # --- backends ---------------------------------------------------------------------------------------------------
 
 
-class Backend:
+class Backend(ABC):
     """Fresh archives at the current schema, on one database backend."""
 
     name = ""
@@ -217,11 +218,12 @@ class Backend:
         self.logs.mkdir(parents=True, exist_ok=True)
         self._count = 0
 
+    @abstractmethod
     def new_archive(self, label: str) -> str:
-        raise NotImplementedError
+        """The URL of a fresh archive, initialised to the current schema."""
 
-    def cleanup(self) -> None:
-        """Drop whatever the backend created."""
+    def cleanup(self) -> None:  # noqa: B027  (a default: a SQLite archive is a file in the work directory)
+        """Drop whatever the backend created (nothing by default)."""
 
     def _label(self, label: str) -> str:
         self._count += 1
