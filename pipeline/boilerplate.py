@@ -167,9 +167,9 @@ def _related_headings(root: etree._Element) -> list[etree._Element]:
     return found
 
 
-def related_blocks(root: etree._Element) -> list[etree._Element]:
+def related_blocks(root: etree._Element, page_prose: int | None = None) -> list[etree._Element]:
     """Related-article, tag, share and widget blocks of ``root``: boxes, and heading + teaser runs (flattened)."""
-    page_prose = prose_chars(root)
+    page_prose = prose_chars(root) if page_prose is None else page_prose
     headings = _related_headings(root)
     blocks: list[etree._Element] = []
     for heading in headings:
@@ -301,11 +301,11 @@ _CHROME_NAMES = _FOOTER_NAMES | frozenset({
 })  # fmt: skip
 
 
-def chrome_blocks(root: etree._Element) -> list[etree._Element]:
+def chrome_blocks(root: etree._Element, page_prose: int | None = None) -> list[etree._Element]:
     """The page's header, footer, menus and sidebars: ``<header>``/``<footer>``/``<nav>``/``<aside>`` and elements
     named so, except any that holds the headline (``<article><header><h1>``) or, unless it is a footer, most of the
     page's prose (a layout wrapper). What an extractor returns from these alone is no article."""
-    page_prose = prose_chars(root)
+    page_prose = prose_chars(root) if page_prose is None else page_prose
     found: list[etree._Element] = []
     stack = [root]
     while stack:  # depth-first, not descending into what was found
@@ -323,7 +323,7 @@ def chrome_blocks(root: etree._Element) -> list[etree._Element]:
 _COLUMN_CLASS_RE = re.compile(r"(?:^|\s)(?:col|column|grid__?col|span)(?:-[\w-]+|\d+)?(?:\s|$)", re.IGNORECASE)
 
 
-def side_columns(headline: etree._Element | None) -> list[etree._Element]:
+def side_columns(headline: etree._Element | None, page_prose: int | None = None) -> list[etree._Element]:
     """The grid columns beside the one holding the headline ("col-md-18" main, "col-md-6" panels of most-read lists,
     hotlines, links): the site's sidebar, whatever its blocks are called. A sibling column holding more than a third
     of the page's prose is part of the article (text in two columns) and stays."""
@@ -334,8 +334,8 @@ def side_columns(headline: etree._Element | None) -> list[etree._Element]:
             return []
         if not _COLUMN_CLASS_RE.search(column.get("class", "")) or column.getparent() is None:
             continue
-        root = column.getroottree().getroot()
-        page_prose = prose_chars(root)
+        if page_prose is None:
+            page_prose = prose_chars(column.getroottree().getroot())
         siblings = [
             s for s in column.getparent()
             if s is not column and isinstance(s.tag, str) and _COLUMN_CLASS_RE.search(s.get("class", ""))

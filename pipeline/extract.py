@@ -31,6 +31,7 @@ from pipeline.boilerplate import (
     chrome_blocks,
     is_chrome_line,
     is_related_heading,
+    prose_chars,
     related_blocks,
     side_columns,
     teaser_items,
@@ -302,9 +303,10 @@ def extract(html: str, url: str, site: Site, hints: PageHints | None = None, tem
     unwrap_layout_tables(root)
     divs_as_paragraphs(root)
     learned = template.find(tree) if template is not None else []
-    not_article = BlockLines(related_blocks(root) + side_columns(headline) + learned)
+    page_prose = prose_chars(root)  # what a block must not hold much of to be taken out (read once)
+    not_article = BlockLines(related_blocks(root, page_prose) + side_columns(headline, page_prose) + learned)
     teasers = BlockLines(teaser_items(root))
-    chrome = BlockLines(chrome_blocks(root))
+    chrome = BlockLines(chrome_blocks(root, page_prose))
     marked = marked_lines(root)
     credits = _credit_paragraphs(root)
     raw_text = _trafilatura_text(root, url)  # consumes root
