@@ -21,12 +21,12 @@ bench = load_bench("extraction")
 SETS = ("dev", "holdout")
 MIN_SHAPES = {"dev": 10, "holdout": 10}
 # Per set and field, the floor for newsharvest on its own. dev: the bar of issue 8 (the rules were written against
-# these pages). holdout (v7): a little under what it measures now. Its one blind run, before any of it was read, gave
-# title 0.933, day 1.000, time 1.000, authors 0.767, body F1 0.940 (README, "Extraction quality"); its misses were
-# then read and the generic ones fixed, so these floors guard against regressions, not for generalisation.
+# these pages). holdout (v8): a little under what its one blind run measured, before any of it was read (title 0.933,
+# day 0.967, time 0.933, authors 0.800, body F1 0.929; README, "Extraction quality") — authors and body are below
+# the bar of issue 8 there.
 FLOORS = {
     "dev": {"title": 0.97, "day": 1.0, "time": 0.95, "authors": 0.95, "body_f1": 0.95},
-    "holdout": {"title": 0.97, "day": 0.97, "time": 0.95, "authors": 0.80, "body_f1": 0.93},
+    "holdout": {"title": 0.90, "day": 0.95, "time": 0.90, "authors": 0.77, "body_f1": 0.90},
 }
 COMPARED = ("title", "day", "time", "authors", "body_f1")
 
