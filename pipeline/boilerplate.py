@@ -201,19 +201,25 @@ _LINE_TAGS = frozenset({"p", "div", "li", "a", "span", "h1", "h2", "h3", "h4", "
 _MIN_SUBSTRING_CHARS = 25
 
 
+def _squashed(text: str) -> str:
+    return "".join(text.split())
+
+
 class BlockLines:
     """The text of some blocks of a page, to take their lines back out of an extractor's output."""
 
     def __init__(self, blocks: list[etree._Element]) -> None:
+        # Compared without whitespace: an extractor puts a space where a heading and a summary meet ("<h3>Headline
+        # </h3><p>Summary</p>" → "Headline Summary"), the element's text has none.
         self._exact: set[str] = set()
         texts = []
         for block in blocks:
-            texts.append(block_text(block))
+            texts.append(_squashed(block_text(block)))
             for node in block.iter():
                 if isinstance(node.tag, str) and node.tag in _LINE_TAGS and (text := block_text(node)):
-                    self._exact.add(text)
+                    self._exact.add(_squashed(text))
                     if node.tag == "tr":  # a table row as extractors write it: "Hôm nay | 486"
-                        self._exact.add(" | ".join(t for t in (block_text(cell) for cell in node) if t))
+                        self._exact.add(_squashed("|".join(t for t in (block_text(cell) for cell in node) if t)))
         self._joined = "\n".join(texts)
 
     def __bool__(self) -> bool:
@@ -223,7 +229,8 @@ class BlockLines:
         if not isinstance(line, str):
             return False
         line = line.removeprefix("- ").strip()
-        return line in self._exact or (len(line) >= _MIN_SUBSTRING_CHARS and line in self._joined)
+        key = _squashed(line)
+        return key in self._exact or (len(line) >= _MIN_SUBSTRING_CHARS and key in self._joined)
 
     def strip(self, lines: list[str]) -> list[str]:
         """``lines`` without those that come from the blocks."""

@@ -30,6 +30,7 @@ __all__ = [
     "looks_like_name",
     "parse_byline",
     "plausible_vietnamese_name",
+    "split_leading_byline",
     "split_trailing_byline",
 ]
 
@@ -43,7 +44,8 @@ _ROLE_WORDS = r"(?:bài|tin|ảnh|video|clip|đồ\s*họa|infographic|thực\s*
 # "Bài, ảnh:", "Tin và ảnh:", "Bài & video:", "Tác giả:", "Người viết:", "PV:", "Nhóm phóng viên:"
 _PREFIX_RE = re.compile(
     rf"^\s*(?:(?:{_ROLE_WORDS})(?:\s*(?:,|&|và|\+|/|-)\s*(?:{_ROLE_WORDS}))*|tác\s*giả(?:\s*bài\s*viết)?|người\s*viết"
-    r"|phóng\s*viên|pv|nhóm\s*(?:pv|phóng\s*viên)|by)\s*[:：]\s*",
+    r"|phóng\s*viên|pv|nhóm\s*(?:pv|phóng\s*viên)|by)\s*[:：]\s*"
+    r"|^\s*(?:viết\s+)?bởi\s*:?\s+",  # "Bởi Ban biên tập", a theme's "by"
     re.IGNORECASE,
 )
 # Credits for work other than the writing: photos, camera, editing desk, design. Never authors.
@@ -65,8 +67,14 @@ _SEGMENT_SPLIT_RE = re.compile(
 # Titles before a name, one or several ("Thượng tá, ThS. PHẠM QUANG HUY", "BSCKII. Hoàng Văn Thái", "Dr. Jane Doe"):
 # military and police ranks, teachers' and academic titles, and any short abbreviation closed by a dot.
 _RANKS = r"(?:đại|thượng|trung|thiếu)\s+(?:tướng|tá|úy|uý)"
+_TITLE_WORDS = (
+    rf"{_RANKS}|thầy(?:\s+giáo)?|cô(?:\s+giáo)?|nhà\s+báo|nhà\s+giáo|bác\s+sĩ|luật\s+sư|kỹ\s+sư|thẩm\s+phán"
+    r"|kiểm\s+sát\s+viên|(?:phó\s+)?giáo\s+sư|tiến\s+sĩ|thạc\s+sĩ"
+)
+# A credit that is only a title, split from its name by a comma: "ĐẠI TÁ, TS. TRẦN QUỐC KHÁNH".
+_TITLE_ONLY_RE = re.compile(rf"^\s*(?:{_TITLE_WORDS})\s*\.?\s*$", re.IGNORECASE)
 _HONORIFIC_RE = re.compile(
-    rf"^(?:(?:{_RANKS}|thầy(?:\s+giáo)?|cô(?:\s+giáo)?|nhà\s+báo|nhà\s+giáo|bác\s+sĩ|luật\s+sư|kỹ\s+sư)\s*,?\s*"
+    rf"^(?:(?:{_TITLE_WORDS})\s*,?\s*"
     r"|(?:mr|mrs|ms|dr|prof|[A-ZĐ][A-Za-zĐđ]{0,6})\.(?:[A-ZĐ][A-Za-zĐđ]{0,6}\.)*\s*,?\s+"
     r"|(?:[A-ZĐ][A-Za-zĐđ]{0,6}\.)+[A-ZĐ][A-Za-zĐđ]{0,6}\s*,?\s+)+(?=\S)",  # "ThS.BS", "PGS.TS": the last without a dot
     re.IGNORECASE,
@@ -87,8 +95,10 @@ _ENGLISH_ROLE_RE = re.compile(
     re.I,
 )
 _EN_BY_RE = re.compile(
-    r"^\s*[—–-]?\s*(?:(?:written|posted|story|words|text)\s+)?by\s*:?\s+(?P<names>.+)$", re.IGNORECASE
-)  # "By …", "— Written by …"
+    r"^\s*[—–-]?\s*(?:(?:written|posted|story|words|text|report)"
+    r"(?:\s+(?:and|&)\s+(?:photos?|pictures|images|photography|video|graphics))?\s+)?by\s*:?\s+(?P<names>.+)$",
+    re.IGNORECASE,
+)  # "By …", "— Written by …", "Story and photos by …"
 # A wire sign-off: "Reporting by Jane Doe and Ahmed Khan in Washington; Editing by Mark Porter".
 _REPORTING_RE = re.compile(
     r"^\(?(?:additional\s+)?reporting\s+by\s+(?P<names>[^;.()]+?)(?:\s+in\s+[A-Z][\w .,-]*)?\s*(?:[;.)]|$)", re.IGNORECASE
@@ -107,7 +117,7 @@ _UNIT_PREFIXES = (
     "associated press",
     "đại sứ quán", "tổng lãnh sự quán", "lãnh sự quán", "phái đoàn", "cơ quan", "tổng cục", "kho bạc", "hải quan",
     "ngân hàng", "bảo tàng", "thư viện", "quân khu", "lữ đoàn", "sư đoàn", "trung đoàn", "tiểu đoàn", "đồn biên phòng",
-    "khoa", "bộ môn", "bộ phận",
+    "khoa", "bộ môn", "bộ phận", "tand", "vksnd", "tòa án nhân dân", "viện kiểm sát",
     "staff", "bbc", "cnn", "the ",
 )  # fmt: skip
 # Syllables of Vietnamese personal names (family, middle and given names, as the common ones are written): a line in
@@ -255,7 +265,7 @@ def parse_byline(line: str, *, lenient: bool = False) -> Byline | None:
     ``lenient`` accepts a line whose name parts are not all name-shaped, when the page marked it as a byline (bold or
     right-aligned last paragraph, a byline element): its unit parts are dropped all the same.
     """
-    text = _nfc(line)
+    text = _nfc(line).rstrip(" -–—|")  # "Bởi Ban biên tập -": a theme's separator before the date
     if not text or len(text) > _MAX_LINE_CHARS or text[-1] in "!?:;,":
         return None
     segments = [s for s in _SEGMENT_SPLIT_RE.split(text) if s.strip()]
@@ -312,7 +322,7 @@ def _parse_segment(text: str, lenient: bool) -> Byline | None:
     if one_unit and (prefixed or lenient or looks_like_name(body)):
         return Byline((body,), attribution)  # one unit, even with a dash in its name: "Tổ Toán - Tin"
     body = body.rstrip(".") if body.endswith(".") and not _NAME_WORD_RE.match(body.split()[-1] if body else "") else body
-    parts = [p for p in (_without_title(_nfc(p)) for p in _name_parts(body)) if p]
+    parts = [p for p in (_without_title(_nfc(p)) for p in _name_parts(body)) if p and not _TITLE_ONLY_RE.match(p)]
     if not parts:
         return Byline((), attribution) if attribution else None
     names = [p for p in parts if looks_like_name(p) and not _is_unit(p) and not (english and _ENGLISH_ROLE_RE.search(p))]
@@ -397,6 +407,23 @@ def split_trailing_byline(
                 return body[:index], Byline(names.authors if names else (), attribution, from_sign_off=True)
     # Credit lines (photos, desk, design) and attributions closing the text go, whether or not a byline came with them.
     return body[:cut], Byline(authors, attribution)
+
+
+_LEAD_BYLINE_CHARS = 80
+
+
+def split_leading_byline(lines: Sequence[str]) -> tuple[list[str], Byline]:
+    """Body lines without a labelled byline opening the text ("Story by Linh Tran", "Bài và ảnh: Minh Anh"), and
+    what it said. Only an explicit label counts at the top (an unlabelled name there is more often a lead's first
+    words), and only in the first two lines."""
+    for index, line in enumerate(lines[:2]):
+        text = _nfc(line)
+        if len(text) > _LEAD_BYLINE_CHARS or not (_EN_BY_RE.match(text) or _PREFIX_RE.match(text)):
+            continue
+        found = parse_byline(text)
+        if found is not None and found.authors:
+            return [*lines[:index], *lines[index + 1 :]], found
+    return list(lines), Byline()
 
 
 # A paragraph of prose: the article goes on, so no byline above it ends it.

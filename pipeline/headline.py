@@ -43,19 +43,20 @@ def find_headline(tree: lxml.html.HtmlElement, site: Site, hint: str) -> tuple[s
         h1s = in_article or sorted(h1s, key=lambda pair: -len(words(pair[1]) & ref_words) / (len(words(pair[1])) or 1))
     if h1s:
         return h1s[0][1], h1s[0][0]
-    if text := first_text(tree, "//meta[@property='og:title']/@content"):
-        return text, _element_showing(tree, text)
+    og_title = first_text(tree, "//meta[@property='og:title']/@content")
+    if og_title and (node := _element_showing(tree, og_title)) is not None:
+        return og_title, node
     raw = first_text(tree, "//title") or hint
-    # "Headline | Site" or "Headline - Site": drop trailing parts until the rest is printed on the page (a headline
-    # may hold " - " itself: "giai đoạn 2011 - 2015"); else the longest part.
-    parts = _TITLE_SEPARATORS.split(raw)
-    separators = _TITLE_SEPARATORS.findall(raw)
-    for keep in range(len(parts) - 1, 0, -1):
-        candidate = parts[0] + "".join(sep + part for sep, part in zip(separators[: keep - 1], parts[1:keep], strict=True))
-        if (node := _element_showing(tree, candidate)) is not None:
-            return candidate, node
+    # "Headline | Site" or "Headline - Site" (og:title often carries the suffix too): drop trailing parts until the
+    # rest is printed on the page (a headline may hold " - " itself: "giai đoạn 2011 - 2015"); else the longest part.
+    for title in dict.fromkeys(t for t in (og_title, raw) if t):
+        if (printed := _printed_prefix(tree, title)) is not None:
+            return printed
+    if og_title:
+        return og_title, None
     # Printed nowhere else: the longest part between the unambiguous separators ("SITE :: Headline 2009 - 2010"),
     # since " - " also stands inside headlines; only without those, the longest part between dashes.
+    parts = _TITLE_SEPARATORS.split(raw)
     strong = [part for part in _STRONG_SEPARATORS.split(raw) if part.strip()]
     pieces = strong if len(strong) > 1 else parts
     text = max(pieces, key=len) if len(pieces) > 1 else raw
@@ -63,6 +64,18 @@ def find_headline(tree: lxml.html.HtmlElement, site: Site, hint: str) -> tuple[s
 
 
 _SECTION_NAME_WORDS = 6
+
+
+def _printed_prefix(tree: etree._Element, title: str) -> tuple[str, etree._Element] | None:
+    """The longest run of ``title``'s leading parts (split at " | ", " - " …, last parts dropped first) that the page
+    prints as an element of its own, with that element."""
+    parts = _TITLE_SEPARATORS.split(title)
+    separators = _TITLE_SEPARATORS.findall(title)
+    for keep in range(len(parts) - 1, 0, -1):
+        candidate = parts[0] + "".join(sep + part for sep, part in zip(separators[: keep - 1], parts[1:keep], strict=True))
+        if (node := _element_showing(tree, candidate)) is not None:
+            return candidate, node
+    return None
 
 
 def _is_logo(h1: etree._Element, text: str, site_name: str) -> bool:

@@ -22,6 +22,7 @@ from pipeline.bylines import (
     looks_like_name,
     parse_byline,
     plausible_vietnamese_name,
+    split_leading_byline,
     split_trailing_byline,
 )
 from pipeline.page_tree import node_text, select
@@ -76,6 +77,7 @@ _SOURCE_ELEMENTS = etree.XPath(
 )
 
 
+_TAGS_RE = re.compile(r"tags?\b|keyword", re.IGNORECASE)
 _DATA_BOX_RE = re.compile(r"fact|chart|graph|infobox|data-?box|table|figure|caption|note", re.IGNORECASE)
 
 
@@ -86,6 +88,8 @@ def _source_element(tree: etree._Element, site_names: set[str], lang: str) -> st
     for node in _SOURCE_ELEMENTS(tree):
         if node.tag in ("script", "style", "link", "meta") or _in_block(node, _NOT_BYLINE_RE) or _in_block(node, _DATA_BOX_RE):
             continue  # a fact box's or chart's "Source: …" credits its figures, not the article
+        if _TAGS_RE.search(f"{node.get('class', '')} {node.get('id', '')}"):
+            continue  # a theme's "source and tags" box ("td-post-source-tags"): its first word is the "TAGS" label
         label = node_text(node)
         if lang != "vi" and not _SOURCE_LABEL_RE.match(label):
             continue
@@ -115,6 +119,9 @@ def _in_block(node: etree._Element, pattern: re.Pattern[str]) -> bool:
     return False
 
 
+_MAX_BYLINE_CHARS = 80
+
+
 def _byline_texts(node: etree._Element) -> list[str]:
     """The byline text of an element, one per paragraph or line when it holds several ("Lê Hoàng" + "Nguồn: VTC
     News", "PV: Lương Thảo<br>Quay phim: Minh Đức")."""
@@ -122,9 +129,12 @@ def _byline_texts(node: etree._Element) -> list[str]:
         return [normalize_inline(node.get("content", ""))]
     blocks = [c for c in node if isinstance(c.tag, str) and c.tag in ("p", "div", "span")]
     texts = [node_text(c) for c in blocks] if len(blocks) > 1 else []
+    whole = node_text(node)
+    if len(whole) <= _MAX_BYLINE_CHARS and sum(len(t) for t in texts) < 0.8 * len(whole):
+        texts = []  # "<div>Bởi</div> <a>Ban biên tập</a><div> - </div>": the name sits between the blocks
     if not texts and node.find(".//br") is not None:
         texts = [normalize_inline(line) for line in _text_with_breaks(node).split("\n")]
-    return [t for t in texts if t] or [node_text(node)]
+    return [t for t in texts if t] or [whole]
 
 
 def _text_with_breaks(node: etree._Element) -> str:
@@ -238,7 +248,7 @@ def _person_names(names: Sequence[str], site_names: set[str]) -> tuple[str, ...]
             continue
         if parse_byline(name) is not None and not parse_byline(name).authors:  # type: ignore[union-attr]
             continue  # "Theo TTXVN": an attribution
-        if any(folded.startswith(unit) for unit in ("the ", "associated press", "reuters", "afp", "ap ")):
+        if any(folded.startswith(unit) for unit in ("the ", "associated press", "reuters", "afp", "ap ", "source ", "via ")):
             continue
         kept.append(name)
     return clean_author_names(kept)
@@ -253,7 +263,10 @@ def page_authors(
         names = [t for t in dict.fromkeys(node_text(n) for n in select(tree, site.selectors.author)) if t]
         if names:
             return tuple(names), "", [line for line in lines if line not in names]
+    lines, lead = split_leading_byline(lines)
     body, byline = split_trailing_byline(lines, marked=marked, english=lang != "vi")
+    if lead.authors and (not byline.authors or byline.from_sign_off):
+        byline = Byline(lead.authors, byline.attribution or lead.attribution)  # "Story by …" opening the text
     attribution = byline.attribution
     if byline.authors and not byline.from_sign_off:
         attribution = attribution or _byline_element(tree, set(), lang).attribution or _source_element(tree, set(), lang)

@@ -76,13 +76,28 @@ def divs_as_paragraphs(root: etree._Element) -> None:
     byline "<div class='t1'>" the modern provincial-paper CMS closes with) when its paragraphs are ``<p>``."""
     for parent in root.iter():
         children = [c for c in parent if isinstance(c.tag, str)]
-        if sum(c.tag == "p" for c in children) < 2:
+        text_divs = [c for c in children if c.tag == "div" and not _holds_blocks(c)]
+        if not text_divs:
             continue
-        for child in children:
-            if child.tag != "div" or any(isinstance(g.tag, str) and g.tag in _BLOCK_TAGS for g in child.iter() if g is not child):
-                continue
-            if len(" ".join("".join(child.itertext()).split())) >= 2:
+        texts = [" ".join("".join(child.itertext()).split()) for child in text_divs]
+        # Among <p>s, or an editor's body made of <div>s alone: two or more of them prose paragraphs.
+        if sum(c.tag == "p" for c in children) < 2 and sum(_is_prose_paragraph(t) for t in texts) < 2:
+            continue
+        for child, text in zip(text_divs, texts, strict=True):
+            if len(text) >= 2:
                 child.tag = "p"
+
+
+def _holds_blocks(node: etree._Element) -> bool:
+    return any(isinstance(g.tag, str) and g.tag in _BLOCK_TAGS for g in node.iter() if g is not node)
+
+
+_PROSE_PARAGRAPH_CHARS = 100
+
+
+def _is_prose_paragraph(text: str) -> bool:
+    """A paragraph of running text: long, and closed like a sentence."""
+    return len(text) >= _PROSE_PARAGRAPH_CHARS and text[-1] in '.!?…"”»)' and text.count(" ") >= 15
 
 
 def page_language(tree: etree._Element, site: Site) -> str:

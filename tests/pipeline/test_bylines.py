@@ -6,7 +6,14 @@ import unicodedata
 
 import pytest
 
-from pipeline.bylines import Byline, is_unit_name, looks_like_name, parse_byline, split_trailing_byline
+from pipeline.bylines import (
+    Byline,
+    is_unit_name,
+    looks_like_name,
+    parse_byline,
+    split_leading_byline,
+    split_trailing_byline,
+)
 
 
 @pytest.mark.parametrize(
@@ -46,6 +53,12 @@ from pipeline.bylines import Byline, is_unit_name, looks_like_name, parse_byline
         ("BSCKII. Hoàng Văn Thái - Khoa Nội", ("Hoàng Văn Thái",), ""),  # a hospital department is a unit
         # a dash after the unit continues the unit's name: "Lục Ngạn" is a district, not a second writer
         ("Nguyễn Thu Hằng - Chi cục Thuế khu vực Lục Nam - Lục Ngạn", ("Nguyễn Thu Hằng",), ""),
+        # a rank set apart from the name by a comma is no second writer
+        ("ĐẠI TÁ, TS. TRẦN QUỐC KHÁNH - Học viện Chính trị, Bộ Quốc phòng", ("TRẦN QUỐC KHÁNH",), ""),
+        ("Thẩm phán Lê Văn Minh - TAND huyện Chi Lăng", ("Lê Văn Minh",), ""),  # a judge's title, a court's unit
+        ("Bởi Ban biên tập -", ("Ban biên tập",), ""),  # a theme's "by", and the separator before its date
+        ("Viết bởi Trần Hoa", ("Trần Hoa",), ""),
+        ("Story and photos by Kevin Nguyen", ("Kevin Nguyen",), ""),
     ],
 )
 def test_parse_byline(line: str, authors: tuple[str, ...], attribution: str) -> None:
@@ -55,7 +68,7 @@ def test_parse_byline(line: str, authors: tuple[str, ...], attribution: str) -> 
 @pytest.mark.parametrize(
     "line",
     ["Ảnh: THANH HUYỀN", "Ảnh, video: Trần Hải - Mạnh Hùng", "Chỉ đạo thực hiện: Vũ Hải", "Quang cảnh Đại hội", "NK 2020", "Hết.", "Xem thêm", "Tin liên quan", "Tags", "",
-     "Đồng Chí Phó Bí Thư Tỉnh", "Giá cả thị trường tăng mạnh trong quý III năm nay."],
+     "Đồng Chí Phó Bí Thư Tỉnh", "Bởi vì trời mưa, chúng tôi ở nhà.", "Giá cả thị trường tăng mạnh trong quý III năm nay."],
 )  # fmt: skip
 def test_not_a_byline(line: str) -> None:
     assert parse_byline(line) is None
@@ -114,3 +127,13 @@ def test_english_text_only_yields_explicit_by_lines() -> None:
     lines = ["The council voted on Tuesday.", "It was the third vote this year.", "John Smith"]
     assert split_trailing_byline(lines, english=True) == (lines, Byline())
     assert split_trailing_byline([*lines[:2], "By John Smith"], english=True)[1] == Byline(("John Smith",))
+
+
+def test_a_labelled_byline_opening_the_text_is_taken_out() -> None:
+    lines = ["Story by Linh Tran", "Every Tuesday morning, the hall fills with music.", "The program is free."]
+    assert split_leading_byline(lines) == (lines[1:], Byline(("Linh Tran",)))
+
+
+def test_an_unlabelled_first_line_is_the_lead_not_a_byline() -> None:
+    lines = ["Hoàng Anh", "Đoạn văn thứ nhất của bài viết.", "By the end of the year, exports rose."]
+    assert split_leading_byline(lines) == (lines, Byline())

@@ -9,12 +9,14 @@ from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
+import lxml.html
 import pytest
 
 from pipeline.decode import decode_html
 from pipeline.document import Extraction, PageHints
 from pipeline.errors import NotArticleError
 from pipeline.extract import extract
+from pipeline.page_tree import divs_as_paragraphs
 from pipeline.seeds import parse_seed
 from pipeline.sites import Selectors, Site, load_sites
 from pipeline.text import content_hash
@@ -294,3 +296,45 @@ def test_the_heading_of_a_closing_teaser_block_goes_with_it() -> None:
     html = f"<html><head><title>T</title></head><body><div class='main'><h1>Tiêu đề bài viết</h1>{body}{box}</div></body></html>"
     got = extract(html, "https://example.vn/a", GENERIC)
     assert got.authors == ("Hồng Nhung", "Đình Tuấn") and "Tin tức - Sự kiện" not in got.text
+
+
+def test_a_comment_time_is_not_the_publication_date() -> None:
+    comments = (
+        "<div class='comments-area'><ol class='comment-list'><li><div class='comment-metadata'>"
+        "<time datetime='2024-05-15T08:02:11-04:00'>May 15, 2024 at 8:02 am</time></div><p>Great event!</p></li></ol></div>"
+    )
+    html = (
+        "<html lang='en'><head><title>Seniors</title></head><body><article><h1>Seniors get moving</h1>"
+        f"<div class='entry-meta'>Posted by admin | May 14, 2024</div>{EN_BODY}{comments}</article></body></html>"
+    )
+    got = extract(html, "https://example.ca/a", Site(name="en", base_url="https://example.ca", lang="en", timezone="America/Toronto"))
+    assert got.published_at is not None and got.published_at.date().isoformat() == "2024-05-14"
+    assert got.published_precision == "day"
+
+
+def test_a_headline_without_h1_drops_the_site_name_from_og_title() -> None:
+    head = '<meta property="og:title" content="Xã Tân Lập ra quân tổng vệ sinh môi trường - Cổng thông tin điện tử xã Tân Lập">'
+    extra = "<h3 class='header-title'>Xã Tân Lập ra quân tổng vệ sinh môi trường</h3>"
+    assert extract(_page(head=head, extra=extra), "https://example.vn/a", GENERIC).title == "Xã Tân Lập ra quân tổng vệ sinh môi trường"
+
+
+def test_a_body_written_in_divs_alone_becomes_paragraphs() -> None:
+    sentence = "Công đoàn các khu công nghiệp tỉnh tổ chức trao hỗ trợ xây dựng, sửa chữa nhà ở cho đoàn viên khó khăn trong năm nay"
+    content = (
+        f"<div class='news-content'><div>{sentence} (đợt 1).</div><div>&nbsp;</div><div><b>Niềm vui của người lao động</b></div>"
+        f"<div>{sentence} (đợt 2).</div></div>"
+    )
+    root = lxml.html.fromstring(f"<html><body>{content}<div class='menu'><div>Trang chủ</div><div>Giới thiệu</div></div></body></html>")
+    divs_as_paragraphs(root)
+    assert [p.text_content() for p in root.iter("p")] == [f"{sentence} (đợt 1).", "Niềm vui của người lao động", f"{sentence} (đợt 2)."]
+
+
+def test_a_related_list_of_headlines_with_summaries_is_taken_out() -> None:
+    item = (
+        "<li><a href='/t{n}'><img src='/t{n}.jpg' alt=''></a><h3><a href='/t{n}'>Tin cùng chuyên mục số {n} về khoa học vật liệu</a></h3>"
+        "<p>Các nhà khoa học cho biết kết quả này mở ra hướng tiếp cận mới.</p></li>"
+    )
+    related = "<div class='box-title'>Tin cùng chuyên mục</div><ul class='list-news'>" + "".join(item.format(n=n) for n in range(4)) + "</ul>"
+    body = BODY + BODY.replace("Đoạn", "Phần")
+    html = f"<html><head><title>T</title></head><body><div class='main'><h1>Tiêu đề bài viết</h1>{body}{related}</div></body></html>"
+    assert "hướng tiếp cận mới" not in extract(html, "https://example.vn/a", GENERIC).text
