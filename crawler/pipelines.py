@@ -3,7 +3,11 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import TYPE_CHECKING, Any, Protocol
+from concurrent.futures import Future
+from typing import TYPE_CHECKING, Any, Protocol, TypeVar
+
+from scrapy.utils.defer import maybe_deferred_to_future
+from twisted.internet.defer import Deferred
 
 from crawler.settings import PROGRESS_KEY, archive_from, required_archive
 from pipeline.page import FetchedPage
@@ -13,6 +17,7 @@ if TYPE_CHECKING:
 
 __all__ = ["ArchivePipeline", "ProgressCallback"]
 
+T = TypeVar("T")
 # Called after each ingested page with the site name and the run's counts so far (the CLI shows progress with it).
 ProgressCallback = Callable[[str, dict[str, int]], None]
 
@@ -20,13 +25,21 @@ ProgressCallback = Callable[[str, dict[str, int]], None]
 class IngestingArchive(Protocol):
     """The part of ``pipeline.archive.Archive`` this pipeline uses."""
 
-    def ingest(self, page: FetchedPage) -> Any: ...
+    def prepare(self, page: FetchedPage) -> Future[Any]: ...
+
+    def store(self, page: FetchedPage, prepared: Any) -> Any: ...
 
     def counts(self) -> dict[str, int]: ...
 
 
 class ArchivePipeline:
-    """Store every ``FetchedPage`` through ``archive.ingest`` (synchronously, on the reactor thread)."""
+    """Store every ``FetchedPage``: prepared in the archive's worker processes while the crawl goes on, then written
+    on the reactor thread, one page at a time (so duplicate checks see every earlier page).
+
+    Memory stays bounded when extraction is the bottleneck: a response counts against Scrapy's scraper slot
+    (``SCRAPER_SLOT_MAX_ACTIVE_SIZE``) until its item is stored, and the engine stops handing the scraper new responses
+    while the slot is full.
+    """
 
     def __init__(self, archive: IngestingArchive, *, site: str, on_progress: ProgressCallback | None = None) -> None:
         self.archive = archive
@@ -40,10 +53,29 @@ class ArchivePipeline:
         progress = archive_from(crawler.settings, key=PROGRESS_KEY)
         return cls(archive, site=site, on_progress=progress)
 
-    def process_item(self, item: Any) -> Any:
+    async def process_item(self, item: Any) -> Any:
         """Ingest a ``FetchedPage``; other items pass through untouched."""
         if isinstance(item, FetchedPage):
-            self.archive.ingest(item)
+            preparing = self.archive.prepare(item)
+            # A page that needs no worker (a failed fetch) is ready at once; others are awaited while the crawl goes on.
+            prepared = preparing.result() if preparing.done() else await maybe_deferred_to_future(_deferred(preparing))
+            self.archive.store(item, prepared)
             if self.on_progress is not None:
                 self.on_progress(self.site, self.archive.counts())
         return item
+
+
+def _deferred(future: Future[T]) -> Deferred[T]:
+    """A Deferred fired on the reactor thread with ``future``'s result (which a worker-pool thread sets)."""
+    from twisted.internet import reactor
+
+    deferred: Deferred[T] = Deferred()
+
+    def fire(done: Future[T]) -> None:
+        try:
+            deferred.callback(done.result())
+        except BaseException:  # handed to the Deferred, which reports it
+            deferred.errback()
+
+    future.add_done_callback(lambda done: reactor.callFromThread(fire, done))
+    return deferred

@@ -22,6 +22,7 @@ from pipeline.clusters import NearDuplicateIndex
 from pipeline.config import Settings
 from pipeline.leases import LeaseKeeper, recover_stale
 from pipeline.sites import Site
+from pipeline.worker import ExtractionPool
 from storage import repository
 from storage.db import create_engine_for, session_factory
 from storage.migrate import require_current
@@ -136,9 +137,11 @@ def _crawl_with_leases(
     base = {**scrapy_settings(settings, archive=None, log_level=log_level), "LOG_INSTALL_ROOT_HANDLER": False}
     process = CrawlerProcess(base)
     runs: list[_Run] = []
+    # One pool of extraction workers for every site of this crawl: the cores are shared, not multiplied by sites.
+    pool = ExtractionPool(settings.extract_timeout, settings.extract_workers)
     try:
         for site in sites:
-            archive = open_run(sessions, site, trigger=trigger, refresh=refresh, settings=settings)
+            archive = open_run(sessions, site, trigger=trigger, refresh=refresh, settings=settings, pool=pool)
             keeper.attach_run(site_ids[site.name], archive.run_id)
             # create_crawler() installs the reactor with the first crawler; this run's values go in at "cmdline"
             # priority because crawl() merges the process's (archive-less) settings over equal priorities.
@@ -154,5 +157,6 @@ def _crawl_with_leases(
             process.crawl(crawler, site=site, max_articles=max_articles).addErrback(run.crawl_failed)
         process.start()
     finally:
+        pool.close()
         summaries = [run.finish() for run in runs]
     return summaries

@@ -11,6 +11,7 @@ import logging
 import time
 from collections import Counter
 from collections.abc import Callable, Iterable
+from concurrent.futures import Future
 from dataclasses import dataclass
 from datetime import datetime
 from typing import TypeVar
@@ -20,12 +21,13 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from pipeline.clusters import NearDuplicateIndex
 from pipeline.config import Settings
-from pipeline.ingest import IngestOutcome, ingest_page
+from pipeline.ingest import IngestOutcome, fetch_error, store_page
 from pipeline.page import FetchedPage
+from pipeline.prepare import PreparedPage, prepare_page
 from pipeline.site_templates import learn_site_template, load_site_template, template_due
 from pipeline.sites import Site
 from pipeline.urls import canonicalize_url
-from pipeline.worker import ExtractionWorker
+from pipeline.worker import ExtractionPool
 from storage import repository
 from storage.db import database_error
 from storage.models import CrawlRun, utcnow
@@ -72,9 +74,14 @@ def _fits(value: str | None, limit: int) -> str | None:
 
 
 def open_run(
-    session_factory: sessionmaker[Session], site: Site, *, trigger: str, refresh: bool = False, settings: Settings | None = None
-) -> Archive:
-    """Register the site, open a ``running`` crawl run and return the run's archive handle."""
+    session_factory: sessionmaker[Session], site: Site, *, trigger: str, refresh: bool = False,
+    settings: Settings | None = None, pool: ExtractionPool | None = None,
+) -> Archive:  # fmt: skip
+    """Register the site, open a ``running`` crawl run and return the run's archive handle.
+
+    ``pool`` is the crawl's pool of extraction workers, shared by the sites crawled together; without one the run
+    starts (and stops) its own.
+    """
     if trigger not in ("manual", "scheduled"):
         raise ValueError(f"trigger must be 'manual' or 'scheduled', not {trigger!r}")
     settings = settings or Settings()
@@ -83,8 +90,9 @@ def open_run(
         run = repository.start_run(session, site_id, trigger, {"refresh": refresh, "base_url": site.base_url})
         run_id, started_at = run.id, run.started_at
     return Archive(
-        session_factory, site, site_id=site_id, run_id=run_id, started_at=started_at, refresh=refresh, settings=settings
-    )
+        session_factory, site, site_id=site_id, run_id=run_id, started_at=started_at, refresh=refresh, settings=settings,
+        pool=pool,
+    )  # fmt: skip
 
 
 class Archive:
@@ -92,13 +100,15 @@ class Archive:
 
     def __init__(
         self, session_factory: sessionmaker[Session], site: Site, *, site_id: int, run_id: int, started_at: datetime,
-        refresh: bool, settings: Settings,
+        refresh: bool, settings: Settings, pool: ExtractionPool | None = None,
     ) -> None:  # fmt: skip
         self.site, self.site_id, self.run_id, self.refresh = site, site_id, run_id, refresh
         self.started_at = started_at
         self._sessions = session_factory
         self._settings = settings
-        self._worker = ExtractionWorker(settings.extract_timeout)
+        self._own_pool = pool is None
+        self._pool = pool or ExtractionPool(settings.extract_timeout, settings.extract_workers)
+        self._timings: dict[str, float] = dict.fromkeys(("decode", "extract", "fingerprint", "store"), 0.0)
         self._index = NearDuplicateIndex(settings.near_dup_params)
         with session_factory() as session:
             self._template, self._template_learned_at = load_site_template(session, site_id)
@@ -116,15 +126,44 @@ class Archive:
         return {url for canonical in known for url in by_canonical[canonical]}
 
     def ingest(self, page: FetchedPage) -> IngestOutcome:
-        """Store one article page (or its failure); never raises for problems of the page itself."""
+        """Prepare and store one article page (or its failure), waiting for the worker; never raises for problems of
+        the page itself."""
+        return self.store(page, self.prepare(page).result())
+
+    def prepare(self, page: FetchedPage) -> Future[PreparedPage | None]:
+        """Start preparing ``page`` (decode, extract, fingerprint) in a worker process; the future's result goes to
+        ``store``. It never fails: a page past the time limit, or one the worker crashed on, is an ``error``; a page
+        that cannot be extracted at all (failed fetch, HTTP error, too large) resolves at once to None."""
+        done: Future[PreparedPage | None] = Future()
+        if fetch_error(page, self._settings.max_page_bytes) is not None:
+            done.set_result(None)
+            return done
+        args = (page.body, page.content_type, page.final_url, self.site, page.hints, self._template, self._index.params)
+        working = self._pool.submit(prepare_page, *args, label=page.url)
+
+        def settle(finished: Future[PreparedPage]) -> None:
+            try:
+                done.set_result(finished.result())
+            except Exception as exc:  # a time limit (ExtractionError), a worker that died, a cancelled task
+                log.warning("page %s: %s", page.url, exc, extra={"site": self.site.name, "run_id": self.run_id})
+                done.set_result(PreparedPage("error", error=f"{type(exc).__name__}: {exc}"))
+
+        working.add_done_callback(settle)
+        return done
+
+    def store(self, page: FetchedPage, prepared: PreparedPage | None) -> IngestOutcome:
+        """Write a prepared page in its own transaction (retrying only the write), count it and log it."""
+        started = time.perf_counter()
         outcome = self._write(
-            lambda session: ingest_page(
-                session, page, self.site, site_id=self.site_id, run_id=self.run_id,
-                extractor=self._worker.extract, max_bytes=self._settings.max_page_bytes, index=self._index,
-                template=self._template,
+            lambda session: store_page(
+                session, page, prepared, site_id=self.site_id, run_id=self.run_id, index=self._index,
+                max_bytes=self._settings.max_page_bytes,
             ),
             page.url,
         )  # fmt: skip
+        for step, seconds in (prepared.timings if prepared is not None else {}).items():
+            self._timings[step] = self._timings.get(step, 0.0) + seconds
+        self._timings["store"] += time.perf_counter() - started
         self._counts["pages"] += 1
         if outcome.document_id is not None:
             self._articles_archived += 1
@@ -223,7 +262,9 @@ class Archive:
         """Close the run with its final status and counts, and stop the extraction worker."""
         if status not in RUN_STATUSES[1:]:
             raise ValueError(f"unknown final status {status!r}")
-        self._worker.close()
+        if self._own_pool:
+            self._pool.close()
+        self._log_timings()
         if status == "succeeded":
             self.save_validators()
         fields = {
@@ -243,6 +284,17 @@ class Archive:
             duplicates=self._counts["duplicates"], errors=self._counts["errors"],
             skipped_known=self._counts["skipped"], started_at=self.started_at, finished_at=finished_at, error=error,
         )  # fmt: skip
+
+    def timings(self) -> dict[str, float]:
+        """Seconds spent so far, summed over the run's pages, per step: decode, extract, fingerprint (in the worker
+        processes) and store (the database write, in the crawl's process)."""
+        return {step: round(self._timings[step], 3) for step in ("decode", "extract", "fingerprint", "store")}
+
+    def _log_timings(self) -> None:
+        pages = self._counts["pages"]
+        if pages:
+            per_page = ", ".join(f"{step} {seconds * 1000 / pages:.1f} ms" for step, seconds in self.timings().items())
+            log.info("time per page over %d pages: %s", pages, per_page, extra={"site": self.site.name, "run_id": self.run_id})
 
     def _read(self, query: Callable[[Session], T]) -> T:
         """Run a read, retrying a dropped connection or a busy database as writes are retried; a database still

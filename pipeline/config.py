@@ -10,8 +10,8 @@ Public environment variables (a contract with operators' scripts):
 - ``NEWSHARVEST_HOME``: the data folder holding the default SQLite archive (default: ``$XDG_DATA_HOME/newsharvest``,
   i.e. ``~/.local/share/newsharvest``).
 - ``NEWSHARVEST_DOWNLOAD_DELAY``, ``NEWSHARVEST_DOWNLOAD_TIMEOUT``, ``NEWSHARVEST_EXTRACT_TIMEOUT``,
-  ``NEWSHARVEST_MAX_PAGE_BYTES``, ``NEWSHARVEST_CONCURRENCY``, ``NEWSHARVEST_RETRY_TIMES``, ``NEWSHARVEST_RETRY_BACKOFF``,
-  ``NEWSHARVEST_RETRY_AFTER_MAX``,
+  ``NEWSHARVEST_EXTRACT_WORKERS``, ``NEWSHARVEST_MAX_PAGE_BYTES``, ``NEWSHARVEST_CONCURRENCY``,
+  ``NEWSHARVEST_RETRY_TIMES``, ``NEWSHARVEST_RETRY_BACKOFF``, ``NEWSHARVEST_RETRY_AFTER_MAX``,
   ``NEWSHARVEST_USER_AGENT``: crawl tuning, see the defaults below.
 - ``NEWSHARVEST_LEASE_TTL``: how long a crawl's site lease lasts without renewal.
 - ``NEWSHARVEST_LOG_FORMAT``: ``text`` or ``json``.
@@ -69,6 +69,8 @@ class Settings:
     download_timeout: float = 30.0
     # Time limit for extracting one page (seconds): trafilatura can hang on pathological HTML.
     extract_timeout: float = 20.0
+    # Worker processes extracting pages in parallel during a crawl; 0 means one per core.
+    extract_workers: int = 0
     # Folder for the default SQLite archive.
     home: Path = Path("~/.local/share/newsharvest")
     # A crawl's lease on its site lasts this long without renewal (seconds; renewed every quarter of it): how soon a

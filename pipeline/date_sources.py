@@ -135,6 +135,11 @@ def _jsonld_dates(tree: etree._Element) -> Iterator[str]:
         yield obj["datePublished"]
 
 
+_PUBLISHED_TIMES = (
+    "//time[@datetime][@pubdate or @itemprop='datePublished' or contains(@class,'published') or contains(@class,'pubdate')]"
+)
+
+
 def _outside_comments(nodes: list[etree._Element]) -> list[etree._Element]:
     """The nodes not inside a comment thread: a comment's ``<time>`` dates the comment, not the article."""
     return [n for n in nodes if not _IN_COMMENTS(n)]
@@ -159,12 +164,7 @@ def structured_dates(tree: etree._Element, tz: ZoneInfo, order: str) -> list[Dat
     for node in tree.xpath("//*[@itemprop='datePublished'][not(@content) and not(@datetime)]"):
         if date := parse_date_found(" ".join(" ".join(node.itertext()).split()), tz, order=order):
             found.append(DatedSource(date, "meta"))
-    times = (
-        tree.xpath(
-            "//time[@datetime][@pubdate or @itemprop='datePublished' or contains(@class,'published') or contains(@class,'pubdate')]"
-        )
-        or _outside_comments(tree.xpath("//article//time[@datetime]"))[:1]
-    )
+    times = tree.xpath(_PUBLISHED_TIMES) or _outside_comments(tree.xpath("//article//time[@datetime]"))[:1]
     all_times = _outside_comments(tree.xpath("//time[@datetime]"))
     if not times and len(all_times) == 1:  # one <time> on the page is the article's; several are a listing's
         times = all_times

@@ -1,24 +1,26 @@
-"""One fetched page into the archive: record the fetch, extract, normalise, deduplicate, store.
+"""One fetched page into the archive: record the fetch, and, for an article, its document (deduplicated).
 
-``ingest_page`` runs inside the caller's transaction (one page = one transaction), so a failure anywhere leaves
-nothing half-written. Page-level problems (HTTP errors, binary bodies, extraction failures, non-article pages) are
-not exceptions for the caller: they are recorded on the page row and reported in the ``IngestOutcome``.
+The page is prepared first (``pipeline.prepare``: decode, extract, fingerprint; in a worker process when crawling),
+then ``store_page`` writes it inside the caller's transaction (one page = one transaction), so a failure anywhere
+leaves nothing half-written and a retried write never extracts again. Page-level problems (HTTP errors, binary
+bodies, extraction failures, non-article pages) are not exceptions for the caller: they are recorded on the page row
+and reported in the ``IngestOutcome``.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from dataclasses import asdict, dataclass
 from datetime import UTC, datetime, timedelta, timezone
+from typing import Any
 
 from sqlalchemy.orm import Session
 
 from pipeline import dedup
 from pipeline.clusters import NearDuplicateIndex
-from pipeline.decode import decode_html
-from pipeline.document import Extraction, PageHints
-from pipeline.errors import NotArticleError, PageError
+from pipeline.document import Extraction
+from pipeline.neardup import Fingerprint
 from pipeline.page import FetchedPage
+from pipeline.prepare import Extractor, PreparedPage, prepare_page
 from pipeline.sites import Site
 from pipeline.template import SiteTemplate
 from pipeline.text import content_hash
@@ -26,10 +28,9 @@ from pipeline.urls import canonicalize_url
 from storage import repository
 from storage.models import Document
 
-__all__ = ["Extractor", "IngestOutcome", "enrich_date", "ingest_page", "store_extraction"]
-
-# (html, final URL, site, listing/feed hints, the site's learned template) → Extraction
-Extractor = Callable[[str, str, Site, PageHints | None, SiteTemplate | None], Extraction]
+__all__ = [
+    "Extractor", "IngestOutcome", "enrich_date", "fetch_error", "ingest_page", "store_extraction", "store_page",
+]  # fmt: skip
 
 
 @dataclass(frozen=True)
@@ -64,13 +65,16 @@ def store_extraction(
     origin: str,
     origin_ref: str,
     index: NearDuplicateIndex,
+    digest: str = "",
+    fp: Fingerprint | None = None,
 ) -> tuple[str, Document]:
     """Store an extraction as a new document or attach its URLs to the one it duplicates; returns (kind, document).
 
     Every way into the archive (crawled pages, seed files, re-extraction of new pages) comes through here, so every
-    new document gets the same exact and near-duplicate checks and is indexed for the ones after it.
+    new document gets the same exact and near-duplicate checks and is indexed for the ones after it. ``digest`` and
+    ``fp``, when a worker computed them already, are the text's content hash and fingerprint.
     """
-    digest = content_hash(extraction.text)
+    digest = digest or content_hash(extraction.text)
     decision = dedup.decide(session, canonical_urls, digest) if canonical_urls else dedup.New()
     if isinstance(decision, dedup.New):
         document = repository.add_document(
@@ -90,7 +94,7 @@ def store_extraction(
             content_hash=digest,
             first_seen_at=seen_at,
         )
-        fp = index.fingerprint(extraction.text)
+        fp = fp if fp is not None else index.fingerprint(extraction.text)
         kind = "near_duplicate" if index.link(session, document, fp) is not None else "new"
         index.add(session, document.id, fp)
         if document.duplicate_of is not None:
@@ -144,6 +148,48 @@ def enrich_date(document: Document, published_at: datetime | None, precision: st
     return True
 
 
+def fetch_error(page: FetchedPage, max_bytes: int) -> str | None:
+    """Why ``page`` cannot be extracted at all (the fetch failed, an HTTP error, too large), or None."""
+    return page.error or _status_error(page.status) or _size_error(page.body, max_bytes)
+
+
+def store_page(
+    session: Session,
+    page: FetchedPage,
+    prepared: PreparedPage | None,
+    *,
+    site_id: int,
+    run_id: int | None,
+    index: NearDuplicateIndex,
+    max_bytes: int,
+) -> IngestOutcome:
+    """Record ``page`` and, when ``prepared`` is an article, its document; the caller commits.
+
+    ``prepared`` is None when ``fetch_error`` named a reason not to extract the page.
+    """
+    canonical = canonicalize_url(page.url)
+    canonical_urls = list(dict.fromkeys([canonical, canonicalize_url(page.final_url)]))
+    record: dict[str, Any] = {
+        "run_id": run_id, "site_id": site_id, "kind": "article", "url": page.url, "canonical_url": canonical,
+        "final_url": page.final_url, "status": page.status, "content_type": page.content_type,
+        "fetched_at": page.fetched_at, "hints": {k: v for k, v in asdict(page.hints).items() if v},
+    }  # fmt: skip
+    error = fetch_error(page, max_bytes)
+    if error or prepared is None:
+        error = error or "not extracted"
+        repository.add_page(session, **record, outcome="error", error=error)
+        return IngestOutcome("error", page.url, error=error)
+    if prepared.outcome != "article" or prepared.extraction is None:
+        repository.add_page(session, **record, body=page.body, outcome=prepared.outcome, error=prepared.error)
+        return IngestOutcome(prepared.outcome, page.url, error=prepared.error)
+    kind, document = store_extraction(
+        session, prepared.extraction, site_id=site_id, canonical_urls=canonical_urls, seen_at=page.fetched_at,
+        origin="crawl", origin_ref=canonical, index=index, digest=prepared.digest, fp=prepared.fingerprint,
+    )  # fmt: skip
+    repository.add_page(session, **record, body=page.body, outcome=kind, document_id=document.id)
+    return IngestOutcome(kind, page.url, document_id=document.id)
+
+
 def ingest_page(
     session: Session,
     page: FetchedPage,
@@ -156,34 +202,13 @@ def ingest_page(
     index: NearDuplicateIndex,
     template: SiteTemplate | None = None,
 ) -> IngestOutcome:
-    """Record ``page`` and, when it is an article, its document; the caller commits."""
-    canonical = canonicalize_url(page.url)
-    canonical_urls = list(dict.fromkeys([canonical, canonicalize_url(page.final_url)]))
-    record = {
-        "run_id": run_id, "site_id": site_id, "kind": "article", "url": page.url, "canonical_url": canonical,
-        "final_url": page.final_url, "status": page.status, "content_type": page.content_type,
-        "fetched_at": page.fetched_at, "hints": {k: v for k, v in asdict(page.hints).items() if v},
-    }  # fmt: skip
-    error = page.error or _status_error(page.status) or _size_error(page.body, max_bytes)
-    if error:
-        repository.add_page(session, **record, outcome="error", error=error)
-        return IngestOutcome("error", page.url, error=error)
-    try:
-        html = decode_html(page.body, page.content_type)
-        extraction = extractor(html, page.final_url, site, page.hints, template)
-    except NotArticleError as exc:
-        repository.add_page(session, **record, body=page.body, outcome="not_article", error=str(exc))
-        return IngestOutcome("not_article", page.url, error=str(exc))
-    except PageError as exc:
-        message = f"{type(exc).__name__}: {exc}"
-        repository.add_page(session, **record, body=page.body, outcome="error", error=message)
-        return IngestOutcome("error", page.url, error=message)
-    kind, document = store_extraction(
-        session, extraction, site_id=site_id, canonical_urls=canonical_urls, seen_at=page.fetched_at,
-        origin="crawl", origin_ref=canonical, index=index,
-    )  # fmt: skip
-    repository.add_page(session, **record, body=page.body, outcome=kind, document_id=document.id)
-    return IngestOutcome(kind, page.url, document_id=document.id)
+    """Prepare ``page`` in this process with ``extractor``, then ``store_page`` it; the caller commits."""
+    prepared = None
+    if fetch_error(page, max_bytes) is None:
+        prepared = prepare_page(
+            page.body, page.content_type, page.final_url, site, page.hints, template, index.params, extractor
+        )
+    return store_page(session, page, prepared, site_id=site_id, run_id=run_id, index=index, max_bytes=max_bytes)
 
 
 def _status_error(status: int | None) -> str | None:

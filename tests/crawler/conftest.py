@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
+from concurrent.futures import Future
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -36,6 +37,15 @@ class FakeArchive:
     def ingest(self, page: FetchedPage) -> str:
         self.ingested.append(page)
         return "new"
+
+    def prepare(self, page: FetchedPage) -> Future[str]:
+        done: Future[str] = Future()
+        done.set_result("prepared")
+        return done
+
+    def store(self, page: FetchedPage, prepared: str) -> str:
+        assert prepared == "prepared"
+        return self.ingest(page)
 
     def record_error(self, url: str, message: str, *, status: int | None = None, kind: str = "listing") -> None:
         self.errors.append({"url": url, "message": message, "status": status, "kind": kind})

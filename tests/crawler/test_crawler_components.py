@@ -107,9 +107,9 @@ def test_pipeline_ingests_and_reports_progress(sites, make_archive):
         body=b"",
         fetched_at=datetime(2026, 1, 1, tzinfo=UTC),
     )
-    assert pipeline.process_item(page) is page
+    assert asyncio.run(pipeline.process_item(page)) is page  # prepared at once: nothing to wait for
     assert archive.ingested == [page] and seen == [("sonoivu", 1)]
-    assert pipeline.process_item({"other": 1}) == {"other": 1}
+    assert asyncio.run(pipeline.process_item({"other": 1})) == {"other": 1}
 
 
 # -- Crawl-delay AutoThrottle ------------------------------------------------------------------------------------

@@ -101,3 +101,30 @@ def test_extraction_time_limit_kills_and_replaces_the_worker() -> None:
             hasty.extract(html, BASE + "/chinh-tri/1-a.html", site)
         hasty.timeout = 60
         assert hasty.extract(html, BASE + "/chinh-tri/1-a.html", site).title.startswith("Đảng bộ")
+
+
+def test_pages_prepared_in_parallel_are_stored_and_timed(archive) -> None:
+    handle, _sessions = archive
+    paths = [f"/chinh-tri/{n}-same-text.html" for n in range(1, 4)]
+    futures = [handle.prepare(page(path)) for path in paths]  # all three in the workers before any is stored
+    outcomes = [handle.store(page(path), future.result(timeout=120)) for path, future in zip(paths, futures, strict=True)]
+    assert [o.kind for o in outcomes] == ["new", "duplicate", "duplicate"]
+    timings = handle.timings()
+    assert set(timings) == {"decode", "extract", "fingerprint", "store"} and timings["extract"] > 0 and timings["store"] > 0
+    failed = handle.prepare(page("/chinh-tri/9-gone.html", body=b"Not found", status=404))
+    assert failed.done() and failed.result() is None  # nothing to extract: no worker involved
+    assert handle.store(page("/chinh-tri/9-gone.html", body=b"", status=404), None).kind == "error"
+
+
+def test_a_page_past_the_time_limit_is_a_recorded_error(db_url: str) -> None:
+    engine = create_engine_for(db_url)
+    upgrade(engine)
+    sessions = session_factory(engine)
+    site = load_sites()["baolangson_old"].with_base_url(BASE)
+    handle = open_run(sessions, site, trigger="manual", settings=Settings(extract_timeout=0.001, extract_workers=1))
+    outcome = handle.store(page("/chinh-tri/1-a.html"), handle.prepare(page("/chinh-tri/1-a.html")).result(timeout=60))
+    handle.finish("succeeded", pages_fetched=1)
+    assert outcome.kind == "error" and outcome.error == "ExtractionError: extraction timed out after 0.001s"
+    with sessions() as session:
+        stored = session.scalars(select(Page)).one()
+        assert (stored.outcome, stored.error, stored.raw_html is not None) == ("error", outcome.error, True)
