@@ -24,12 +24,20 @@ from pipeline.config import Settings
 from pipeline.ingest import IngestOutcome, fetch_error, store_page
 from pipeline.page import FetchedPage
 from pipeline.prepare import PreparedPage, prepare_page
-from pipeline.site_templates import learn_site_template, load_site_template, template_due
+from pipeline.site_templates import (
+    load_site_template,
+    save_site_template,
+    template_due,
+    template_from_pages,
+    template_sample,
+)
 from pipeline.sites import Site
+from pipeline.template import SiteTemplate
 from pipeline.urls import canonicalize_url
 from pipeline.worker import ExtractionPool
 from storage import repository
 from storage.db import database_error
+from storage.errors import DatabaseUnavailable
 from storage.models import CrawlRun, utcnow
 
 __all__ = ["Archive", "RunSummary", "open_run"]
@@ -38,6 +46,8 @@ log = logging.getLogger(__name__)
 WRITE_ATTEMPTS = 4
 T = TypeVar("T")
 RUN_STATUSES = ("running", "succeeded", "failed", "interrupted")
+# The steps a page's time is counted in (``Archive.timings``).
+_STEPS = ("compress", "decode", "extract", "fingerprint", "store")
 # Column sizes of http_validators (storage.models.HttpValidator).
 VALIDATOR_MAX = {"etag": 500, "last_modified": 100}
 _COUNTER_OF_OUTCOME = {
@@ -108,8 +118,10 @@ class Archive:
         self._settings = settings
         self._own_pool = pool is None
         self._pool = pool or ExtractionPool(settings.extract_timeout, settings.extract_workers)
-        self._timings: dict[str, float] = dict.fromkeys(("decode", "extract", "fingerprint", "store"), 0.0)
+        self._timings: dict[str, float] = dict.fromkeys(_STEPS, 0.0)
         self._index = NearDuplicateIndex(settings.near_dup_params)
+        # A template being learned in a worker: (its future, the article count it is learned at).
+        self._learning: tuple[Future[SiteTemplate], int] | None = None
         with session_factory() as session:
             self._template, self._template_learned_at = load_site_template(session, site_id)
             self._articles_archived = repository.article_page_count(session, site_id)
@@ -153,6 +165,7 @@ class Archive:
 
     def store(self, page: FetchedPage, prepared: PreparedPage | None) -> IngestOutcome:
         """Write a prepared page in its own transaction (retrying only the write), count it and log it."""
+        self._adopt_template()
         started = time.perf_counter()
         outcome = self._write(
             lambda session: store_page(
@@ -180,16 +193,41 @@ class Archive:
         return outcome
 
     def _learn_template(self) -> None:
-        """Learn the site's template from its archived pages; later pages of this run are extracted with it."""
-        extra = {"site": self.site.name, "run_id": self.run_id}
+        """Start learning the site's template from its archived pages in a worker; later pages of this run are
+        extracted with it once it is ready (``_adopt_template``), and the crawl goes on meanwhile."""
         self._template_learned_at = self._articles_archived  # also after a failure: tried again when next due
+        if self._learning is not None:
+            return  # the one being learned will do
+        try:
+            pages_archived, sample = self._read(lambda session: template_sample(session, self.site_id))
+        except (DatabaseUnavailable, SQLAlchemyError) as exc:
+            log.warning("could not read pages to learn the site template: %s", exc, extra=self._extra)
+            return
+        future = self._pool.submit(template_from_pages, sample, label=f"the template of {self.site.name}")
+        self._learning = (future, pages_archived)
+
+    def _adopt_template(self, *, wait: bool = False) -> None:
+        """Store and use a template learned in a worker, once it is ready (``wait``: wait for it, at the run's end)."""
+        if self._learning is None or not (wait or self._learning[0].done()):
+            return
+        (future, pages_archived), self._learning = self._learning, None
+        try:
+            template = future.result()
+        except Exception as exc:  # a time limit, a worker that died: keep the old template
+            log.warning("could not learn the site template: %s", exc, extra=self._extra)
+            return
         try:
             with self._sessions.begin() as session:
-                self._template = learn_site_template(session, self.site_id)
+                save_site_template(session, self.site_id, template, pages_archived)
         except SQLAlchemyError as exc:  # a busy database: keep the old template
-            log.warning("could not store the site template: %s", exc, extra=extra)
+            log.warning("could not store the site template: %s", exc, extra=self._extra)
             return
-        log.info("template of %s learned: %d blocks", self.site.name, len(self._template.blocks), extra=extra)
+        self._template = template
+        log.info("template of %s learned: %d blocks", self.site.name, len(template.blocks), extra=self._extra)
+
+    @property
+    def _extra(self) -> dict[str, object]:
+        return {"site": self.site.name, "run_id": self.run_id}
 
     def record_error(self, url: str, message: str, *, status: int | None = None, kind: str = "listing") -> None:
         """Record a failed listing, feed or sitemap fetch against the run."""
@@ -262,6 +300,7 @@ class Archive:
         """Close the run with its final status and counts, and stop the extraction worker."""
         if status not in RUN_STATUSES[1:]:
             raise ValueError(f"unknown final status {status!r}")
+        self._adopt_template(wait=status == "succeeded")
         if self._own_pool:
             self._pool.close()
         self._log_timings()
@@ -286,9 +325,9 @@ class Archive:
         )  # fmt: skip
 
     def timings(self) -> dict[str, float]:
-        """Seconds spent so far, summed over the run's pages, per step: decode, extract, fingerprint (in the worker
-        processes) and store (the database write, in the crawl's process)."""
-        return {step: round(self._timings[step], 3) for step in ("decode", "extract", "fingerprint", "store")}
+        """Seconds spent so far, summed over the run's pages, per step: compress, decode, extract, fingerprint (in
+        the worker processes) and store (the database write, in the crawl's process)."""
+        return {step: round(self._timings[step], 3) for step in _STEPS}
 
     def _log_timings(self) -> None:
         pages = self._counts["pages"]

@@ -16,6 +16,7 @@ Each field has one documented precedence (site selectors always first; README, "
 
 from __future__ import annotations
 
+import contextlib
 import copy
 import re
 from collections.abc import Sequence
@@ -23,7 +24,14 @@ from collections.abc import Sequence
 import lxml.html
 import trafilatura
 from lxml import etree
-from trafilatura.metadata import extract_metadata
+from trafilatura.metadata import (
+    META_URL,
+    examine_meta,
+    extract_author,
+    extract_meta_json,
+    extract_sitename,
+    extract_url,
+)
 from trafilatura.settings import Document
 
 from pipeline.boilerplate import (
@@ -276,10 +284,26 @@ def _published(
 
 
 def _metadata(tree: lxml.html.HtmlElement, url: str) -> Document | None:
+    """trafilatura's author and site name for the page, found as ``trafilatura.metadata.extract_metadata`` finds them
+    (meta tags, then JSON-LD, then its author expressions; the site name from the title or the URL), without the
+    date, categories, tags and license it would also compute and nothing here reads (about half its cost). None of
+    these steps changes ``tree``."""
     try:
-        return extract_metadata(
-            copy.deepcopy(tree), default_url=url, date_config={"original_date": True, "extensive_search": False}
-        )
+        meta = examine_meta(tree)
+        if meta.author and " " not in meta.author:
+            meta.author = None  # one word is an account name (trafilatura's own rule)
+        with contextlib.suppress(Exception):  # bugs in trafilatura's JSON-LD code; the meta tags remain
+            meta = extract_meta_json(tree, meta)
+        meta.author = meta.author or extract_author(tree)
+        meta.url = meta.url or extract_url(tree, url)
+        meta.sitename = meta.sitename or extract_sitename(tree)
+        if meta.sitename:
+            meta.sitename = meta.sitename.lstrip("@")
+            if meta.sitename and "." not in meta.sitename and not meta.sitename[0].isupper():
+                meta.sitename = meta.sitename.title()
+        elif meta.url and (match := META_URL.match(meta.url)):
+            meta.sitename = match[1]
+        return meta
     except Exception:  # trafilatura's metadata code raises assorted errors on odd pages; it is optional
         return None
 

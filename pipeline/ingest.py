@@ -179,14 +179,18 @@ def store_page(
         error = error or "not extracted"
         repository.add_page(session, **record, outcome="error", error=error)
         return IngestOutcome("error", page.url, error=error)
+    # the raw page, compressed by the worker when one prepared it
+    raw: dict[str, Any] = (
+        {"raw_html": prepared.raw_html, "raw_size": len(page.body)} if prepared.raw_html is not None else {"body": page.body}
+    )
     if prepared.outcome != "article" or prepared.extraction is None:
-        repository.add_page(session, **record, body=page.body, outcome=prepared.outcome, error=prepared.error)
+        repository.add_page(session, **record, **raw, outcome=prepared.outcome, error=prepared.error)
         return IngestOutcome(prepared.outcome, page.url, error=prepared.error)
     kind, document = store_extraction(
         session, prepared.extraction, site_id=site_id, canonical_urls=canonical_urls, seen_at=page.fetched_at,
         origin="crawl", origin_ref=canonical, index=index, digest=prepared.digest, fp=prepared.fingerprint,
     )  # fmt: skip
-    repository.add_page(session, **record, body=page.body, outcome=kind, document_id=document.id)
+    repository.add_page(session, **record, **raw, outcome=kind, document_id=document.id)
     return IngestOutcome(kind, page.url, document_id=document.id)
 
 

@@ -20,6 +20,7 @@ from pipeline.neardup import Fingerprint, NearDupParams, fingerprint
 from pipeline.sites import Site
 from pipeline.template import SiteTemplate
 from pipeline.text import content_hash
+from storage.repository import compress_html
 
 __all__ = ["Extractor", "PreparedPage", "prepare_page"]
 
@@ -32,11 +33,12 @@ class PreparedPage:
     """What became of one page before storage: ``article`` (with its extraction, content hash and fingerprint),
     ``not_article`` or ``error`` (with the reason recorded on its ``pages`` row).
 
-    ``timings`` holds the seconds each step took (``decode``, ``extract``, ``fingerprint``): summed per run, they
-    say where a crawl's time goes.
+    ``timings`` holds the seconds each step took (``compress``, ``decode``, ``extract``, ``fingerprint``): summed per
+    run, they say where a crawl's time goes.
     """
 
     outcome: str
+    raw_html: bytes | None = None  # the body as ``pages.raw_html`` stores it (compressed here, off the crawl's thread)
     extraction: Extraction | None = None
     digest: str = ""
     fingerprint: Fingerprint | None = None
@@ -56,6 +58,8 @@ def prepare_page(
     """
     timings: dict[str, float] = {}
     started = time.perf_counter()
+    raw_html = compress_html(body)
+    timings["compress"], started = time.perf_counter() - started, time.perf_counter()
     try:
         html = decode_html(body, content_type)
         decoded = time.perf_counter()
@@ -63,11 +67,11 @@ def prepare_page(
         extraction = extractor(html, url, site, hints, template)
         timings["extract"] = time.perf_counter() - decoded
     except NotArticleError as exc:
-        return PreparedPage("not_article", error=str(exc), timings=timings)
+        return PreparedPage("not_article", raw_html, error=str(exc), timings=timings)
     except PageError as exc:
-        return PreparedPage("error", error=f"{type(exc).__name__}: {exc}", timings=timings)
+        return PreparedPage("error", raw_html, error=f"{type(exc).__name__}: {exc}", timings=timings)
     hashed = time.perf_counter()
     digest = content_hash(extraction.text)
     fp = fingerprint(extraction.text, params) if params is not None else None
     timings["fingerprint"] = time.perf_counter() - hashed
-    return PreparedPage("article", extraction, digest, fp, timings=timings)
+    return PreparedPage("article", raw_html, extraction, digest, fp, timings=timings)

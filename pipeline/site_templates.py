@@ -17,7 +17,10 @@ from pipeline.errors import PageError
 from pipeline.template import SiteTemplate, learn_template
 from storage import repository
 
-__all__ = ["FIRST_LEARN_AT", "RELEARN_EVERY", "SAMPLE_PAGES", "learn_site_template", "load_site_template", "template_due"]
+__all__ = [
+    "FIRST_LEARN_AT", "RELEARN_EVERY", "SAMPLE_PAGES", "learn_site_template", "load_site_template", "save_site_template",
+    "template_due", "template_from_pages", "template_sample",
+]  # fmt: skip
 
 log = logging.getLogger(__name__)
 FIRST_LEARN_AT = 5
@@ -42,20 +45,37 @@ def load_site_template(session: Session, site_id: int) -> tuple[SiteTemplate | N
     return SiteTemplate.from_json(record.blocks, record.pages_sampled), record.pages_archived
 
 
-def learn_site_template(session: Session, site_id: int) -> SiteTemplate:
-    """Learn the site's template from its newest archived article pages and store it (the caller commits)."""
+def template_sample(session: Session, site_id: int) -> tuple[int, list[tuple[bytes, str | None]]]:
+    """The site's article page count and the raw pages (body, content type) its template is learned from."""
+    pages_archived = repository.article_page_count(session, site_id)
+    return pages_archived, list(repository.article_pages_sample(session, site_id, SAMPLE_PAGES))
+
+
+def template_from_pages(sample: list[tuple[bytes, str | None]]) -> SiteTemplate:
+    """Learn a template from raw pages: the pure part (a second or two of parsing), which a crawl runs in one of its
+    worker processes while it goes on."""
     from pipeline.extract import parse_page  # deferred: the extraction stack is only needed when learning
 
-    pages_archived = repository.article_page_count(session, site_id)
     trees = []
-    for body, content_type in repository.article_pages_sample(session, site_id, SAMPLE_PAGES):
+    for body, content_type in sample:
         try:
             trees.append(parse_page(decode_html(body, content_type)))
         except PageError:
             continue  # a page that no longer parses teaches nothing
-    template = learn_template(trees)
+    return learn_template(trees)
+
+
+def save_site_template(session: Session, site_id: int, template: SiteTemplate, pages_archived: int) -> None:
+    """Store a learned template with the page count it was learned at (the caller commits)."""
     repository.save_template(
         session, site_id, blocks=template.as_json(), pages_sampled=template.pages_sampled, pages_archived=pages_archived
     )
     log.info("site %d: template learned from %d pages: %d blocks", site_id, template.pages_sampled, len(template.blocks))
+
+
+def learn_site_template(session: Session, site_id: int) -> SiteTemplate:
+    """Learn the site's template from its newest archived article pages and store it (the caller commits)."""
+    pages_archived, sample = template_sample(session, site_id)
+    template = template_from_pages(sample)
+    save_site_template(session, site_id, template, pages_archived)
     return template

@@ -7,7 +7,7 @@ from collections.abc import Iterable, Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import delete, func, select, update
+from sqlalchemy import delete, func, insert, select, update
 from sqlalchemy.orm import Session
 
 from storage.models import (
@@ -184,8 +184,10 @@ def save_signature(
     else:
         existing.scheme, existing.layout, existing.shingle_count, existing.minhash = scheme, layout, shingle_count, minhash
         existing.created_at = utcnow()
-    session.add_all(LshKey(key=key, document_id=document_id) for key in dict.fromkeys(keys))
     session.flush()
+    rows = [{"key": key, "document_id": document_id} for key in dict.fromkeys(keys)]
+    if rows:  # one multi-row INSERT, without an ORM object per key (a document has dozens)
+        session.execute(insert(LshKey), rows)
 
 
 def documents_sharing_keys(session: Session, keys: Sequence[int], exclude: int | None = None) -> list[int]:

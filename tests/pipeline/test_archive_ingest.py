@@ -110,7 +110,8 @@ def test_pages_prepared_in_parallel_are_stored_and_timed(archive) -> None:
     outcomes = [handle.store(page(path), future.result(timeout=120)) for path, future in zip(paths, futures, strict=True)]
     assert [o.kind for o in outcomes] == ["new", "duplicate", "duplicate"]
     timings = handle.timings()
-    assert set(timings) == {"decode", "extract", "fingerprint", "store"} and timings["extract"] > 0 and timings["store"] > 0
+    assert set(timings) == {"compress", "decode", "extract", "fingerprint", "store"}
+    assert timings["extract"] > 0 and timings["store"] > 0
     failed = handle.prepare(page("/chinh-tri/9-gone.html", body=b"Not found", status=404))
     assert failed.done() and failed.result() is None  # nothing to extract: no worker involved
     assert handle.store(page("/chinh-tri/9-gone.html", body=b"", status=404), None).kind == "error"
@@ -128,3 +129,19 @@ def test_a_page_past_the_time_limit_is_a_recorded_error(db_url: str) -> None:
     with sessions() as session:
         stored = session.scalars(select(Page)).one()
         assert (stored.outcome, stored.error, stored.raw_html is not None) == ("error", outcome.error, True)
+
+
+def test_the_site_template_is_learned_in_a_worker_and_stored_by_the_run(db_url: str) -> None:
+    from pipeline.site_templates import FIRST_LEARN_AT, load_site_template
+
+    engine = create_engine_for(db_url)
+    upgrade(engine)
+    sessions = session_factory(engine)
+    site = load_sites()["baolangson_old"].with_base_url(BASE)
+    handle = open_run(sessions, site, trigger="manual", settings=Settings())
+    for n in range(FIRST_LEARN_AT):
+        handle.ingest(page(f"/chinh-tri/{n}-copy.html"))
+    handle.finish("succeeded", pages_fetched=FIRST_LEARN_AT)  # waits for the template being learned, then stores it
+    with sessions() as session:
+        template, learned_at = load_site_template(session, handle.site_id)
+    assert template is not None and learned_at == FIRST_LEARN_AT
