@@ -16,10 +16,13 @@ if TYPE_CHECKING:
     from scrapy.crawler import Crawler
     from scrapy.statscollectors import StatsCollector
 
-__all__ = ["SKIPPED_STAT", "KnownUrl", "SeenUrlMiddleware"]
+__all__ = ["ARCHIVED_META", "SKIPPED_STAT", "KnownUrl", "SeenUrlMiddleware"]
 
 log = logging.getLogger(__name__)
 SKIPPED_STAT = "newsharvest/skipped_known"
+# Request meta set by the spider, which looked the URL up in the archive when it found it (in batches): True when
+# archived, False when not. Without it the middleware asks the archive itself.
+ARCHIVED_META = "nh_archived"
 
 
 class KnownArchive(Protocol):
@@ -57,7 +60,10 @@ class SeenUrlMiddleware:
         """Raise ``KnownUrl`` (an ``IgnoreRequest``) for an archived article URL; let everything else through."""
         if self.refresh or request.meta.get("nh_kind") != "article":
             return
-        if self.archive.known_urls([request.url]):
+        archived = request.meta.get(ARCHIVED_META)
+        if archived is None:  # not looked up by the spider: ask the archive
+            archived = bool(self.archive.known_urls([request.url]))
+        if archived:
             self.stats.inc_value(SKIPPED_STAT)
             self.archive.note_skipped(1)
             log.debug("already archived: %s", request.url, extra={"site": self.site, "run_id": self.archive.run_id})

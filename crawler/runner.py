@@ -99,17 +99,20 @@ class _Run:
 def run_crawls(
     settings: Settings, sites: Sequence[Site], *, trigger: str = "manual", max_articles: int | None = None,
     refresh: bool = False, log_level: str = "WARNING", on_progress: ProgressCallback | None = None, wait: bool = True,
-    on_wait: Callable[[str, SiteLease], None] | None = None,
+    on_wait: Callable[[str, SiteLease], None] | None = None, sessions: sessionmaker[Session] | None = None,
 ) -> list[RunSummary]:  # fmt: skip
     """Crawl every site concurrently, each into its own archive run; returns the runs' summaries in site order.
 
     Each site's lease is taken first (in name order, so two processes wanting overlapping sites cannot deadlock):
     waiting for a crawl of the same site in another process, or, with ``wait=False``, raising ``SiteBusy`` before
-    anything is crawled.
+    anything is crawled. ``sessions`` is the caller's session factory on an archive whose schema it checked (the
+    command line has one); without it the archive of ``settings`` is opened and checked here.
     """
-    engine = create_engine_for(settings.database_url)
-    require_current(engine)
-    sessions = session_factory(engine)
+    engine = None
+    if sessions is None:
+        engine = create_engine_for(settings.database_url)
+        require_current(engine)
+        sessions = session_factory(engine)
     ttl = timedelta(seconds=settings.lease_ttl)
     recover_stale(sessions, ttl)
     keeper = LeaseKeeper(sessions, ttl, wait=wait, on_wait=on_wait)
@@ -124,7 +127,8 @@ def run_crawls(
                                   refresh=refresh, log_level=log_level, on_progress=on_progress)  # fmt: skip
     finally:
         keeper.release_all()
-        engine.dispose()
+        if engine is not None:
+            engine.dispose()
 
 
 def _crawl_with_leases(
@@ -141,7 +145,9 @@ def _crawl_with_leases(
     pool = ExtractionPool(settings.extract_timeout, settings.extract_workers)
     try:
         for site in sites:
-            archive = open_run(sessions, site, trigger=trigger, refresh=refresh, settings=settings, pool=pool)
+            archive = open_run(
+                sessions, site, trigger=trigger, refresh=refresh, settings=settings, pool=pool, site_id=site_ids[site.name]
+            )
             keeper.attach_run(site_ids[site.name], archive.run_id)
             # create_crawler() installs the reactor with the first crawler; this run's values go in at "cmdline"
             # priority because crawl() merges the process's (archive-less) settings over equal priorities.

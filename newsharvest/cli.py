@@ -250,7 +250,7 @@ def crawl(
     from newsharvest.progress import ProgressPrinter
 
     sites = _select_sites(app.sites(), site_names, base_urls)
-    app.sessions()  # refuse early when the schema is behind
+    sessions = app.sessions()  # refuses early when the schema is behind; the crawl uses this engine
     # A scheduled crawl logs at INFO at least: its lines are the service's record of the run.
     log_level = ("WARNING", "INFO", "DEBUG")[min(verbose + int(scheduled), 2)]
     configure_logging(log_level, app.settings.log_format)
@@ -267,6 +267,7 @@ def crawl(
             on_wait=lambda site, lease: click.echo(
                 f"{site}: waiting for the crawl by {lease.holder} (run {lease.run_id}) to finish…", err=True
             ),
+            sessions=sessions,
         )
     for summary in summaries:
         click.echo(

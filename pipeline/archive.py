@@ -85,9 +85,10 @@ def _fits(value: str | None, limit: int) -> str | None:
 
 def open_run(
     session_factory: sessionmaker[Session], site: Site, *, trigger: str, refresh: bool = False,
-    settings: Settings | None = None, pool: ExtractionPool | None = None,
+    settings: Settings | None = None, pool: ExtractionPool | None = None, site_id: int | None = None,
 ) -> Archive:  # fmt: skip
-    """Register the site, open a ``running`` crawl run and return the run's archive handle.
+    """Register the site (unless the caller did: ``site_id``), open a ``running`` crawl run and return the run's
+    archive handle.
 
     ``pool`` is the crawl's pool of extraction workers, shared by the sites crawled together; without one the run
     starts (and stops) its own.
@@ -96,7 +97,8 @@ def open_run(
         raise ValueError(f"trigger must be 'manual' or 'scheduled', not {trigger!r}")
     settings = settings or Settings()
     with session_factory.begin() as session:
-        site_id = repository.ensure_site(session, site.name, site.base_url, site.title).id
+        if site_id is None:
+            site_id = repository.ensure_site(session, site.name, site.base_url, site.title).id
         run = repository.start_run(session, site_id, trigger, {"refresh": refresh, "base_url": site.base_url})
         run_id, started_at = run.id, run.started_at
     return Archive(

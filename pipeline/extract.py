@@ -318,7 +318,9 @@ def extract(html: str, url: str, site: Site, hints: PageHints | None = None, tem
     tree = parse_page(html)
     drop_nodes(tree, site)
     title, headline = find_headline(tree, site, normalize_inline(hints.title or ""))
-    anchors = {t for t in (normalize_inline(a.text_content()) for a in tree.iter("a")) if len(t) > 15}
+    # link texts long enough to be headlines (measured raw first: normalising every menu link is a cost of its own)
+    anchors = {normalize_inline(raw) for a in tree.iter("a") if len(raw := a.text_content()) > 15}
+    anchors = {t for t in anchors if len(t) > 15}
     root = _body_root(tree, site)
     if page_language(tree, site) == "vi":
         # Vietnamese papers count photo captions as text (the seeds carry them); English news extraction

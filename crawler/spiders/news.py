@@ -29,7 +29,7 @@ from twisted.internet import defer
 from crawler.conditional import NOT_MODIFIED_STAT, sent_validators, validators_of
 from crawler.discovery import DiscoveredLink, links_from_feed, links_from_listing, links_from_sitemap
 from crawler.failures import describe_failure
-from crawler.middlewares import KnownUrl
+from crawler.middlewares import ARCHIVED_META, KnownUrl
 from crawler.settings import REFRESH_KEY, archive_from
 from pipeline.document import PageHints
 from pipeline.errors import ContentError
@@ -305,7 +305,11 @@ class NewsSpider(scrapy.Spider):
             # dupefilter would silently drop a redirect back to a URL of the chain, and the article with it.
             yield Request(
                 link.url, callback=self.parse_article, errback=self.article_failed, priority=ARTICLE_PRIORITY,
-                meta={"nh_kind": "article", "nh_url": link.url, "nh_hints": link.hints, **ARTICLE_META}, dont_filter=True,
+                meta={
+                    "nh_kind": "article", "nh_url": link.url, "nh_hints": link.hints, ARCHIVED_META: link.url not in fresh,
+                    **ARTICLE_META,
+                },
+                dont_filter=True,
             )  # fmt: skip
 
     def _refused_article(self, link: DiscoveredLink, reason: str) -> FetchedPage:

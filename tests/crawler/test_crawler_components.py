@@ -19,7 +19,7 @@ from scrapy.utils.misc import build_from_crawler
 from scrapy.utils.test import get_crawler
 
 from crawler.extensions import CrawlDelayAutoThrottle
-from crawler.middlewares import SKIPPED_STAT, KnownUrl, SeenUrlMiddleware
+from crawler.middlewares import ARCHIVED_META, SKIPPED_STAT, KnownUrl, SeenUrlMiddleware
 from crawler.pipelines import ArchivePipeline
 from crawler.settings import ARCHIVE_KEY, Shared, archive_from, scrapy_settings
 from pipeline.config import Settings
@@ -47,6 +47,16 @@ def test_known_article_is_ignored_and_counted(sites, make_archive):
         mw.process_request(Request(ARTICLE, meta={"nh_kind": "article"}))
     assert isinstance(caught.value, IgnoreRequest)
     assert crawler.stats.get_value(SKIPPED_STAT) == 1 and archive.skipped == 1
+
+
+def test_what_the_spider_looked_up_is_not_asked_again(sites, make_archive):
+    archive = make_archive(sites["sonoivu"], known={ARTICLE})
+    crawler = crawler_with(archive)
+    mw = build_from_crawler(SeenUrlMiddleware, crawler)
+    with pytest.raises(KnownUrl):
+        mw.process_request(Request(f"https://{HOST}/vi/node/2", meta={"nh_kind": "article", ARCHIVED_META: True}))
+    assert mw.process_request(Request(ARTICLE, meta={"nh_kind": "article", ARCHIVED_META: False})) is None
+    assert archive.asked == [] and archive.skipped == 1 and crawler.stats.get_value(SKIPPED_STAT) == 1
 
 
 def test_new_articles_listings_and_refresh_pass(sites, make_archive):
