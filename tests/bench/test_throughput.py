@@ -10,6 +10,7 @@ all 30 (skipped, with the reason, without nginx: the bench installs it, a test d
 from __future__ import annotations
 
 import itertools
+import os
 import re
 import shutil
 from pathlib import Path
@@ -128,6 +129,8 @@ def _nginx() -> str | None:
 def test_a_crawl_through_the_bench_stores_every_article(tmp_path: Path) -> None:
     nginx = _nginx()
     if nginx is None:
+        if os.environ.get("NEWSHARVEST_REQUIRE_SERVICES") == "1":  # CI installs it (.ci/run)
+            pytest.fail("nginx is required here (NEWSHARVEST_REQUIRE_SERVICES=1) but is not installed")
         pytest.skip("nginx is not installed (bench/throughput.py installs it with apt-get; this test does not)")
     port = bench.free_port()
     site = site_module.generate(tmp_path / "site", N, seed=3, base_url=f"http://127.0.0.1:{port}")
