@@ -1,7 +1,8 @@
 """Site templates in the archive: when a site's template is (re)learned, from which pages, and loading it back.
 
 A crawl sees many pages of one site. The template is learned from the site's archived article pages once there are
-``FIRST_LEARN_AT`` of them, and again each time their number has doubled (then every ``RELEARN_EVERY`` pages), so a
+``FIRST_LEARN_AT`` of them, and again each time their number has doubled until a learning has its full sample of
+``SAMPLE_PAGES`` pages (5, 10, 20, 40), then every ``RELEARN_EVERY`` pages, so a
 site's first pages are extracted as trafilatura alone would and its later pages without the blocks that turned out
 to be its chrome. ``newsharvest reextract`` learns afresh from everything archived before it re-extracts.
 """
@@ -34,7 +35,10 @@ def template_due(pages_archived: int, learned_at_pages: int | None) -> bool:
         return False
     if learned_at_pages is None:
         return True
-    return pages_archived >= min(2 * learned_at_pages, learned_at_pages + RELEARN_EVERY)
+    if learned_at_pages < SAMPLE_PAGES:  # 5, 10, 20, 40: each time a fuller sample
+        return pages_archived >= 2 * learned_at_pages
+    # a full sample already: again only after RELEARN_EVERY more pages (each learning costs a second or two of parsing)
+    return pages_archived >= learned_at_pages + RELEARN_EVERY
 
 
 def load_site_template(session: Session, site_id: int) -> tuple[SiteTemplate | None, int | None]:

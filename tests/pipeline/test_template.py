@@ -75,7 +75,8 @@ def test_template_round_trips_through_json() -> None:
 
 def test_relearning_schedule() -> None:
     assert not template_due(FIRST_LEARN_AT - 1, None) and template_due(FIRST_LEARN_AT, None)
-    assert not template_due(9, 5) and template_due(10, 5) and template_due(1500, 1000)
+    assert not template_due(9, 5) and template_due(10, 5) and template_due(40, 20) and template_due(1500, 1000)
+    assert not template_due(80, 40) and not template_due(539, 40) and template_due(540, 40)  # a full sample since 40
 
 
 @pytest.fixture
