@@ -54,12 +54,12 @@ from bench.field_scores import (  # noqa: E402
 from newsharvest.replica.build import load_articles  # noqa: E402
 from newsharvest.replica.model import Article  # noqa: E402
 from newsharvest.replica.server import SITES_ROOT, file_for, today_vi  # noqa: E402
-from pipeline.decode import decode_html  # noqa: E402
 from pipeline.document import PageHints  # noqa: E402
 from pipeline.errors import ExtractionError  # noqa: E402
-from pipeline.extract import extract  # noqa: E402
+from pipeline.extraction.decode import decode_html  # noqa: E402
+from pipeline.extraction.extract import extract  # noqa: E402
+from pipeline.extraction.template import SiteTemplate, learn_template  # noqa: E402
 from pipeline.sites import Site, load_sites  # noqa: E402
-from pipeline.template import SiteTemplate, learn_template  # noqa: E402
 
 DEFAULT_DATA = REPO.parent / "shared/data/article-extraction-benchmark"
 DEFAULT_OUT = REPO / "bench/results/extraction.json"
@@ -313,7 +313,7 @@ def ours_generic(page: TruthPage, template: SiteTemplate | None = None) -> Predi
 
 def shape_templates(pages: Sequence[TruthPage]) -> dict[tuple[str, str], SiteTemplate]:
     """Each shape's template, learned from all of its pages (as ``newsharvest reextract`` learns from the archive)."""
-    from pipeline.extract import parse_page
+    from pipeline.extraction.extract import parse_page
 
     by_shape: dict[tuple[str, str], list[TruthPage]] = {}
     for page in pages:

@@ -28,7 +28,7 @@ from typing import Any
 
 import trafilatura
 
-from pipeline.decode import decode_html
+from pipeline.extraction.decode import decode_html
 from pipeline.sites import Site, parse_sites
 
 __all__ = [

@@ -1,4 +1,4 @@
-"""Near-duplicate detection quality (issue #3): ``pipeline.neardup.match`` on the labelled pairs of ``neardup_eval``.
+"""Near-duplicate detection quality (issue #3): ``pipeline.dedup.neardup.match`` on the labelled pairs of ``neardup_eval``.
 
 Every pair goes through the archive's own decision (``match``: an LSH candidate by a shared band key, then the exact
 shingle confirmation) with the given parameters, default ``NearDupParams()``. Reported: precision, recall and F1 of
@@ -33,7 +33,7 @@ if str(REPO) not in sys.path:  # run as a script from anywhere
     sys.path.insert(0, str(REPO))
 
 from bench.neardup_eval import RANDOM_SEED, Pair, build_pairs, kind_counts  # noqa: E402  (after the sys.path fix above)
-from pipeline.neardup import (  # noqa: E402
+from pipeline.dedup.neardup import (  # noqa: E402
     Fingerprint,
     NearDupParams,
     fingerprint,

@@ -76,8 +76,8 @@ from sqlalchemy import Engine, create_engine, insert, select, text  # noqa: E402
 from sqlalchemy.engine import make_url  # noqa: E402
 from sqlalchemy.orm import Session, sessionmaker  # noqa: E402
 
-from pipeline.clusters import MAX_CONFIRMED, NearDuplicateIndex  # noqa: E402
-from pipeline.neardup import Fingerprint, band_keys, similarity  # noqa: E402
+from pipeline.dedup.clusters import MAX_CONFIRMED, NearDuplicateIndex  # noqa: E402
+from pipeline.dedup.neardup import Fingerprint, band_keys, similarity  # noqa: E402
 from pipeline.text import content_hash  # noqa: E402
 from storage import repository  # noqa: E402
 from storage.db import create_engine_for, normalize_db_url, session_factory  # noqa: E402

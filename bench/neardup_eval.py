@@ -3,7 +3,7 @@
 Sources (no network, fixed random seed, so every run builds the same pairs):
 
 - **Bases**: the five seed stories (``newsharvest/seeds``, parsed like ``seed import``) and every article page of the
-  shipped replica sites, extracted by ``pipeline.extract.extract`` from the generated HTML exactly as the crawler
+  shipped replica sites, extracted by ``pipeline.extraction.extract.extract`` from the generated HTML exactly as the crawler
   would. A replica page of a seed is the seed's story, and a page whose text equals an earlier page's (sonoivu node
   5377 republishes langson_portal 31214) is that story too: each story is one base, the copies become ``replica_copy``
   true pairs. A page the replica data declares a near copy (``near_copy_of``: another outlet's edited republication,
@@ -44,10 +44,10 @@ if str(REPO) not in sys.path:  # run as a script or loaded by file path
 from bench.extraction import REPLICA_BASE_URL, _read_replica_page  # noqa: E402  (after the sys.path fix above)
 from newsharvest.replica.build import load_articles  # noqa: E402
 from newsharvest.replica.model import Article  # noqa: E402
-from pipeline.bylines import split_trailing_byline  # noqa: E402
+from pipeline.archive.seeds import parse_seed  # noqa: E402
 from pipeline.errors import ExtractionError  # noqa: E402
-from pipeline.extract import extract  # noqa: E402
-from pipeline.seeds import parse_seed  # noqa: E402
+from pipeline.extraction.bylines import split_trailing_byline  # noqa: E402
+from pipeline.extraction.extract import extract  # noqa: E402
 from pipeline.sites import load_sites  # noqa: E402
 from pipeline.text import content_hash, normalize_inline, normalize_text  # noqa: E402
 

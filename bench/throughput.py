@@ -17,8 +17,8 @@ packages when missing). Then, in order, so that no two measurements share the tw
     in this process, one core: ``trafilatura.extract(html, url=..., with_metadata=True)`` over a sample of the same
     pages after a warm-up: pages/s. ``ratio`` = e2e art/s ÷ (cores × ceiling), the share of the machine's
     extraction ceiling the crawl reaches (the issue's bar: ≥ 0.75 on two cores). The project's own per-page stages on
-    the same sample, for information: ``pipeline.decode.decode_html``, ``pipeline.extract.extract`` and the
-    near-duplicate ``pipeline.neardup.fingerprint``.
+    the same sample, for information: ``pipeline.extraction.decode.decode_html``, ``pipeline.extraction.extract.extract`` and the
+    near-duplicate ``pipeline.dedup.neardup.fingerprint``.
 ``comparator``
     news-please fetching and extracting a sample of the same article URLs over HTTP from the same nginx, run by
     ``--comparator-python`` (a venv with the ``bench`` extra; ``bench/throughput_comparator.py``), counted as
@@ -434,9 +434,9 @@ def measure_ceiling(
     import trafilatura
 
     from pipeline.config import Settings
-    from pipeline.decode import decode_html
-    from pipeline.extract import extract
-    from pipeline.neardup import fingerprint
+    from pipeline.dedup.neardup import fingerprint
+    from pipeline.extraction.decode import decode_html
+    from pipeline.extraction.extract import extract
     from pipeline.sites import parse_sites
 
     declared = parse_sites((site_dir / "site.toml").read_text(encoding="utf-8"))[SITE_NAME]
@@ -495,16 +495,16 @@ def measure_comparator(
 # --- the whole run -------------------------------------------------------------------------------------------------------
 
 # Stages of the crawl process's time under cProfile: the first listed function found gives the stage its cumulative
-# seconds. Names of the current code (pipeline/archive.py, ingest.py, worker.py); a stage whose functions are gone
+# seconds. Names of the current code (pipeline/archive/run.py, ingest.py, worker.py); a stage whose functions are gone
 # after a refactor is reported as null.
 PROFILE_STAGES: dict[str, list[tuple[str, str]]] = {
-    "ingest (all per-page work in the crawl process)": [("pipeline/archive.py", "ingest")],
-    "decode": [("pipeline/decode.py", "decode_html")],
-    "extract (waiting for the worker process)": [("pipeline/worker.py", "extract")],
-    "fingerprint": [("pipeline/neardup.py", "fingerprint")],
-    "near-duplicate lookup": [("pipeline/clusters.py", "find")],
+    "ingest (all per-page work in the crawl process)": [("pipeline/archive/run.py", "ingest")],
+    "decode": [("pipeline/extraction/decode.py", "decode_html")],
+    "extract (waiting for the worker process)": [("pipeline/extraction/worker.py", "extract")],
+    "fingerprint": [("pipeline/dedup/neardup.py", "fingerprint")],
+    "near-duplicate lookup": [("pipeline/dedup/clusters.py", "find")],
     "commit": [("sqlalchemy/orm/session.py", "commit")],
-    "known-URL lookups (discovery)": [("pipeline/archive.py", "known_urls")],
+    "known-URL lookups (discovery)": [("pipeline/archive/run.py", "known_urls")],
 }
 
 

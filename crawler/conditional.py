@@ -41,7 +41,7 @@ _CONDITIONAL_HEADERS = (b"If-None-Match", b"If-Modified-Since")
 
 
 class ValidatorArchive(Protocol):
-    """The part of ``pipeline.archive.Archive`` this middleware uses."""
+    """The part of ``pipeline.archive.run.Archive`` this middleware uses."""
 
     run_id: int
 

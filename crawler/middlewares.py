@@ -26,7 +26,7 @@ ARCHIVED_META = "nh_archived"
 
 
 class KnownArchive(Protocol):
-    """The part of ``pipeline.archive.Archive`` this middleware uses."""
+    """The part of ``pipeline.archive.run.Archive`` this middleware uses."""
 
     run_id: int
 

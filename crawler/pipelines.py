@@ -23,7 +23,7 @@ ProgressCallback = Callable[[str, dict[str, int]], None]
 
 
 class IngestingArchive(Protocol):
-    """The part of ``pipeline.archive.Archive`` this pipeline uses."""
+    """The part of ``pipeline.archive.run.Archive`` this pipeline uses."""
 
     def prepare(self, page: FetchedPage) -> Future[Any]: ...
 

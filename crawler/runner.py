@@ -17,12 +17,12 @@ from scrapy.crawler import Crawler, CrawlerProcess
 
 from crawler.settings import scrapy_settings
 from crawler.spiders.news import NewsSpider
-from pipeline.archive import Archive, RunSummary, open_run
-from pipeline.clusters import NearDuplicateIndex
+from pipeline.archive.leases import LeaseKeeper, recover_stale
+from pipeline.archive.run import Archive, RunSummary, open_run
 from pipeline.config import Settings
-from pipeline.leases import LeaseKeeper, recover_stale
+from pipeline.dedup.clusters import NearDuplicateIndex
+from pipeline.extraction.worker import ExtractionPool
 from pipeline.sites import Site
-from pipeline.worker import ExtractionPool
 from storage import repository
 from storage.db import create_engine_for, session_factory
 from storage.migrate import require_current

@@ -40,6 +40,7 @@ from sqlalchemy import Engine, select
 from sqlalchemy.orm import Session, sessionmaker
 
 from newsharvest.logs import configure_logging
+from pipeline.archive.leases import SiteBusy
 from pipeline.config import Settings
 from pipeline.errors import (
     ConfigError,
@@ -50,7 +51,6 @@ from pipeline.errors import (
     SchemaError,
     StorageError,
 )
-from pipeline.leases import SiteBusy
 from pipeline.sites import Site, load_sites
 from storage.db import check_connection, create_engine_for, database_error, session_factory
 from storage.migrate import current_revision, head_revision, require_current, upgrade
@@ -207,7 +207,7 @@ pass_context = click.make_pass_decorator(Context)
 @pass_context
 def init(app: Context) -> None:
     """Create the archive or upgrade its schema to this version."""
-    from pipeline.clusters import NearDuplicateIndex
+    from pipeline.dedup.clusters import NearDuplicateIndex
 
     before = current_revision(app.engine)
     upgrade(app.engine)
@@ -349,8 +349,8 @@ def schedule(app: Context, base_urls: tuple[str, ...], site_names: tuple[str, ..
 @pass_context
 def seed(app: Context, paths: tuple[Path, ...]) -> None:
     """Import plain-text seed documents (files or folders of *.txt)."""
-    from pipeline.clusters import NearDuplicateIndex
-    from pipeline.seed_import import import_seeds
+    from pipeline.archive.seed_import import import_seeds
+    from pipeline.dedup.clusters import NearDuplicateIndex
 
     drop_lines = [pattern for site in app.sites().values() for pattern in site.drop_lines]
     results = import_seeds(app.sessions(), paths, drop_lines, NearDuplicateIndex(app.settings.near_dup_params))
@@ -378,7 +378,7 @@ def export(app: Context, fmt: str, since: datetime | None, site_name: str | None
     """Export documents as JSON Lines or CSV."""
     from datetime import UTC
 
-    from pipeline.export import export_records, write_csv, write_jsonl
+    from pipeline.archive.export import export_records, write_csv, write_jsonl
 
     if since is not None and since.tzinfo is None:
         since = since.replace(tzinfo=UTC)
@@ -496,7 +496,7 @@ def runs(app: Context, as_json: bool, limit: int) -> None:
 @pass_context
 def status(app: Context, as_json: bool) -> None:
     """Each site's last run (result, counts, duration), whether a crawl is running now, and the next scheduled run."""
-    from pipeline.status import site_statuses
+    from pipeline.service.status import site_statuses
     from storage.models import utcnow
 
     with app.sessions()() as session:
@@ -549,7 +549,7 @@ def sites(app: Context, as_json: bool) -> None:
 @pass_context
 def duplicates(app: Context, site_name: str | None, as_json: bool) -> None:
     """Near-duplicate clusters: each story's documents with their similarity and sites."""
-    from pipeline.cluster_report import clusters
+    from pipeline.dedup.cluster_report import clusters
 
     with app.sessions()() as session:
         if site_name is not None:
@@ -584,10 +584,10 @@ def reextract(app: Context, site_name: str | None, since: datetime | None, as_js
     """Extract, normalise and deduplicate again from stored raw HTML (no fetching); report what changed."""
     from datetime import UTC
 
-    from pipeline.clusters import NearDuplicateIndex
-    from pipeline.reextract import ReextractItem
-    from pipeline.reextract import reextract as run_reextract
-    from pipeline.worker import ExtractionWorker
+    from pipeline.archive.reextract import ReextractItem
+    from pipeline.archive.reextract import reextract as run_reextract
+    from pipeline.dedup.clusters import NearDuplicateIndex
+    from pipeline.extraction.worker import ExtractionWorker
 
     if since is not None and since.tzinfo is None:
         since = since.replace(tzinfo=UTC)

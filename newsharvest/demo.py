@@ -16,9 +16,9 @@ from pathlib import Path
 
 from sqlalchemy.orm import Session, sessionmaker
 
+from pipeline.archive.export import export_records
+from pipeline.archive.seed_import import import_seeds
 from pipeline.config import Settings
-from pipeline.export import export_records
-from pipeline.seed_import import import_seeds
 from pipeline.sites import load_sites
 from storage.db import create_engine_for, session_factory
 from storage.migrate import upgrade

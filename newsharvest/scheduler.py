@@ -16,7 +16,7 @@
 - **SIGTERM / SIGINT**: no new runs start; every child gets SIGTERM, which Scrapy turns into a graceful stop (the page
   in flight is finished, the run is recorded ``interrupted``); the service waits for them, then exits.
 - At start, stale runs of crawls that were killed (kill -9 of the service or of a child) are marked failed and their
-  leases released (``pipeline.leases.recover_stale``).
+  leases released (``pipeline.archive.leases.recover_stale``).
 """
 
 from __future__ import annotations
@@ -42,9 +42,9 @@ from apscheduler.jobstores.sqlalchemy import SQLAlchemyJobStore
 from apscheduler.schedulers.blocking import BlockingScheduler
 from sqlalchemy import select, update
 
+from pipeline.archive.leases import recover_stale
 from pipeline.config import Settings
-from pipeline.leases import recover_stale
-from pipeline.schedules import JOB_PREFIX, JOBS_TABLE, trigger_for
+from pipeline.service.schedules import JOB_PREFIX, JOBS_TABLE, trigger_for
 from pipeline.sites import Site, load_sites
 from storage import leases, repository
 from storage.db import create_engine_for, session_factory

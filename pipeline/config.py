@@ -18,7 +18,7 @@ Public environment variables (a contract with operators' scripts):
 - ``NEWSHARVEST_CRAWL_TIME_LIMIT``, ``NEWSHARVEST_CRAWL_MEMORY_LIMIT_MB``, ``NEWSHARVEST_MAX_PARALLEL_CRAWLS``,
   ``NEWSHARVEST_MISFIRE_GRACE``: the scheduled service, see the defaults below.
 - ``NEWSHARVEST_NEAR_DUP_LSH_THRESHOLD``, ``NEWSHARVEST_NEAR_DUP_MIN_JACCARD``, ``NEWSHARVEST_NEAR_DUP_MIN_CONTAINMENT``,
-  ``NEWSHARVEST_NEAR_DUP_MIN_SHINGLES``: near-duplicate thresholds (measured defaults in ``pipeline.neardup``).
+  ``NEWSHARVEST_NEAR_DUP_MIN_SHINGLES``: near-duplicate thresholds (measured defaults in ``pipeline.dedup.neardup``).
 """
 
 from __future__ import annotations
@@ -33,7 +33,7 @@ from typing import TYPE_CHECKING, Any
 from pipeline.errors import ConfigError
 
 if TYPE_CHECKING:
-    from pipeline.neardup import NearDupParams
+    from pipeline.dedup.neardup import NearDupParams
 
 __all__ = ["Settings", "default_home"]
 
@@ -84,7 +84,7 @@ class Settings:
     max_parallel_crawls: int = 2
     # A scheduled run missed (service down, all crawl slots busy) is still started if at most this late (seconds).
     misfire_grace: float = 15 * 60.0
-    # Near-duplicates; 0 / -1 mean "the measured default of pipeline.neardup.NearDupParams". Changing the LSH threshold
+    # Near-duplicates; 0 / -1 mean "the measured default of pipeline.dedup.neardup.NearDupParams". Changing the LSH threshold
     # re-cuts the stored band keys from the stored signatures at the next start (no raw text is re-read).
     near_dup_lsh_threshold: float = 0.0
     near_dup_min_containment: float = 0.0
@@ -109,7 +109,7 @@ class Settings:
     @property
     def near_dup_params(self) -> NearDupParams:
         """The near-duplicate parameters: the measured defaults, with any threshold set here replacing its default."""
-        from pipeline.neardup import NearDupParams
+        from pipeline.dedup.neardup import NearDupParams
 
         given = {
             "lsh_threshold": self.near_dup_lsh_threshold,

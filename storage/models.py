@@ -243,7 +243,8 @@ class HttpValidator(Base):
 
 
 class SiteTemplateRecord(Base):
-    """The blocks learned as one site's template (``pipeline.template``): recurring chrome taken out of its articles."""
+    """The blocks learned as one site's template (``pipeline.extraction.template``): recurring chrome taken out of its
+    articles."""
 
     __tablename__ = "site_templates"
 

@@ -59,7 +59,7 @@ _STORED_URL_CHARS = 2000
 
 
 class SpiderArchive(Protocol):
-    """The part of ``pipeline.archive.Archive`` the spider uses."""
+    """The part of ``pipeline.archive.run.Archive`` the spider uses."""
 
     run_id: int
 

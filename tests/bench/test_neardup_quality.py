@@ -1,6 +1,6 @@
 """Near-duplicate detection must meet the bar of issue #3 on the labelled set (bench/neardup.py, bench/neardup_eval.py).
 
-The bar: precision ≥ 0.99 and recall ≥ 0.95 of ``pipeline.neardup.match`` with the default ``NearDupParams()``
+The bar: precision ≥ 0.99 and recall ≥ 0.95 of ``pipeline.dedup.neardup.match`` with the default ``NearDupParams()``
 (measured: 1051 pairs, precision 0.996, recall 0.998). The two known false positives are hand-written same-template
 pairs (a monthly notice that differs from the next month's in its date only; two district send-off ceremonies on one
 template): no negative taken from the seeds or the replicas may be linked.
@@ -15,7 +15,7 @@ from typing import Any
 import pytest
 from bench_scripts import load_bench
 
-from pipeline.neardup import NearDupParams, shingle_hashes
+from pipeline.dedup.neardup import NearDupParams, shingle_hashes
 from pipeline.text import normalize_text
 
 bench = load_bench("neardup")

@@ -21,8 +21,8 @@ import lxml.html
 import pytest
 from bench_scripts import load_bench
 
-from pipeline.extract import extract
-from pipeline.neardup import shingle_hashes
+from pipeline.dedup.neardup import shingle_hashes
+from pipeline.extraction.extract import extract
 from pipeline.sites import Site, parse_sites
 
 site_module = load_bench("throughput_site")

@@ -18,7 +18,7 @@ DATA = Path(__file__).parent / "data"
 
 @dataclass
 class FakeArchive:
-    """Stands in for ``pipeline.archive.Archive``: remembers what the crawler asked and told it."""
+    """Stands in for ``pipeline.archive.run.Archive``: remembers what the crawler asked and told it."""
 
     site: Site
     known: set[str] = field(default_factory=set)

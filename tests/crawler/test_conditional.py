@@ -37,7 +37,7 @@ from crawler.conditional import CONDITIONAL_STAT, NOT_MODIFIED_STAT, Conditional
 from crawler.settings import scrapy_settings
 from crawler.spiders.news import NewsSpider
 from newsharvest.replica.server import FAULT_PATHS, SITES_ROOT, ReplicaServer, request_kind
-from pipeline.archive import open_run
+from pipeline.archive.run import open_run
 from pipeline.config import Settings
 from pipeline.page import FetchedPage, PageHints
 from pipeline.sites import Site, load_sites

@@ -24,7 +24,7 @@ from sqlalchemy import select
 from newsharvest.replica.build import load_articles, story_ids
 from newsharvest.replica.model import Article
 from newsharvest.replica.server import FAULT_PATHS, ReplicaServer
-from pipeline.site_templates import FIRST_LEARN_AT
+from pipeline.archive.site_templates import FIRST_LEARN_AT
 from pipeline.sites import load_sites
 from storage.db import session_factory
 from storage.models import CrawlRun, Page, SiteTemplateRecord
@@ -230,7 +230,7 @@ def test_seeds_then_crawl_then_recrawl(db_url: str, tmp_path: Path, replicas: Re
     assert "timeout" in (errors[faults["slow"]] or "")
     assert "not HTML" in (errors[faults["pdf"]] or "")
     assert [r.status for r in runs] == ["succeeded"] * 3
-    # Each site's template was learned from its own archived pages while the crawl ran (pipeline.template).
+    # Each site's template was learned from its own archived pages while the crawl ran (pipeline.extraction.template).
     with sessions() as session:
         learned = {t.site_id: t for t in session.scalars(select(SiteTemplateRecord))}
         assert {r.site_id for r in runs} <= set(learned)

@@ -8,12 +8,12 @@ from pathlib import Path
 import pytest
 from sqlalchemy import func, select
 
-from pipeline.archive import open_run
+from pipeline.archive.run import open_run
 from pipeline.config import Settings
 from pipeline.errors import ExtractionError
+from pipeline.extraction.worker import ExtractionWorker
 from pipeline.page import FetchedPage, PageHints
 from pipeline.sites import load_sites
-from pipeline.worker import ExtractionWorker
 from storage import repository
 from storage.db import create_engine_for, session_factory
 from storage.migrate import upgrade
@@ -132,7 +132,7 @@ def test_a_page_past_the_time_limit_is_a_recorded_error(db_url: str) -> None:
 
 
 def test_the_site_template_is_learned_in_a_worker_and_stored_by_the_run(db_url: str) -> None:
-    from pipeline.site_templates import FIRST_LEARN_AT, load_site_template
+    from pipeline.archive.site_templates import FIRST_LEARN_AT, load_site_template
 
     engine = create_engine_for(db_url)
     upgrade(engine)

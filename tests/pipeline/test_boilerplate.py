@@ -1,10 +1,10 @@
-"""Related blocks and listing teasers, found in the page before extraction (pipeline.boilerplate)."""
+"""Related blocks and listing teasers, found in the page before extraction (pipeline.extraction.boilerplate)."""
 
 from __future__ import annotations
 
 import lxml.html
 
-from pipeline.boilerplate import block_text, is_related_heading, side_columns, teaser_items
+from pipeline.extraction.boilerplate import block_text, is_related_heading, side_columns, teaser_items
 
 SUMMARY = "Tóm tắt: hội tiếp nhận ủng hộ, trao quà cho người dân vùng lũ và tổ chức nhiều hoạt động thiện nguyện..."
 

@@ -6,7 +6,7 @@ import unicodedata
 
 import pytest
 
-from pipeline.bylines import (
+from pipeline.extraction.bylines import (
     Byline,
     is_unit_name,
     looks_like_name,

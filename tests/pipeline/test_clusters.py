@@ -11,12 +11,12 @@ import pytest
 from sqlalchemy import delete, func, select
 from sqlalchemy.orm import Session, sessionmaker
 
-from pipeline.clusters import NearDuplicateIndex
+from pipeline.archive.ingest import store_extraction
+from pipeline.archive.seed_import import import_seeds
+from pipeline.archive.seeds import SeedDocument, parse_seed
+from pipeline.dedup.clusters import NearDuplicateIndex
+from pipeline.dedup.neardup import NearDupParams
 from pipeline.document import Extraction
-from pipeline.ingest import store_extraction
-from pipeline.neardup import NearDupParams
-from pipeline.seed_import import import_seeds
-from pipeline.seeds import SeedDocument, parse_seed
 from pipeline.sites import load_sites
 from storage import repository
 from storage.models import Document, DocumentSignature, DocumentUrl, LshKey

@@ -16,10 +16,10 @@ from typing import Any
 import pytest
 from sqlalchemy.orm import Session, sessionmaker
 
-from pipeline.clusters import NearDuplicateIndex
+from pipeline.archive.ingest import store_extraction
+from pipeline.dedup.clusters import NearDuplicateIndex
+from pipeline.dedup.neardup import NearDupParams, fingerprint, match
 from pipeline.document import Extraction
-from pipeline.ingest import store_extraction
-from pipeline.neardup import NearDupParams, fingerprint, match
 from storage import repository
 
 REPO = Path(__file__).resolve().parents[2]

@@ -11,13 +11,13 @@ from pathlib import Path
 from sqlalchemy import select, text
 from sqlalchemy.orm import Session, sessionmaker
 
-from pipeline.clusters import NearDuplicateIndex
+from pipeline.archive.export import export_records, write_jsonl
+from pipeline.archive.ingest import ingest_page
+from pipeline.archive.seed_import import import_seeds
+from pipeline.dedup.clusters import NearDuplicateIndex
 from pipeline.document import PageHints
-from pipeline.export import export_records, write_jsonl
-from pipeline.extract import extract
-from pipeline.ingest import ingest_page
+from pipeline.extraction.extract import extract
 from pipeline.page import FetchedPage
-from pipeline.seed_import import import_seeds
 from pipeline.sites import load_sites
 from storage import repository
 from storage.db import create_engine_for, session_factory

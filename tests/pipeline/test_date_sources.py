@@ -7,9 +7,9 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from pipeline.dates import parse_date_found
 from pipeline.document import PageHints
-from pipeline.extract import extract
+from pipeline.extraction.dates import parse_date_found
+from pipeline.extraction.extract import extract
 from pipeline.sites import Site
 
 TZ = ZoneInfo("Asia/Ho_Chi_Minh")

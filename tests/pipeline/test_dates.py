@@ -8,7 +8,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from pipeline.dates import find_date_in_lead, parse_date, reference_from_body
+from pipeline.extraction.dates import find_date_in_lead, parse_date, reference_from_body
 
 TZ = ZoneInfo("Asia/Ho_Chi_Minh")
 

@@ -7,8 +7,8 @@ import unicodedata
 
 import pytest
 
-from pipeline.decode import decode_html
 from pipeline.errors import ContentError
+from pipeline.extraction.decode import decode_html
 
 PAGE = "<html><head>{meta}</head><body><p>Lạng Sơn: Đảng bộ Khối tổ chức Đại hội, Thứ ba</p></body></html>"
 TEXT = "Lạng Sơn: Đảng bộ Khối tổ chức Đại hội, Thứ ba"
@@ -213,7 +213,7 @@ def _page_with_strays(paragraphs: int, strays: int) -> bytes:
 
 def _tolerated(paragraphs: int) -> int:
     """The most stray bytes the documented rule lets through: max(3, non-ASCII characters / 200)."""
-    from pipeline.decode import TOLERATED_PER_NON_ASCII, TOLERATED_UNDECODABLE
+    from pipeline.extraction.decode import TOLERATED_PER_NON_ASCII, TOLERATED_UNDECODABLE
 
     non_ascii = sum(ord(c) > 127 for c in SENTENCE) * paragraphs
     strays = 0

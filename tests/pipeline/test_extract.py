@@ -12,12 +12,12 @@ from zoneinfo import ZoneInfo
 import lxml.html
 import pytest
 
-from pipeline.decode import decode_html
+from pipeline.archive.seeds import parse_seed
 from pipeline.document import Extraction, PageHints
 from pipeline.errors import NotArticleError
-from pipeline.extract import extract
-from pipeline.page_tree import divs_as_paragraphs
-from pipeline.seeds import parse_seed
+from pipeline.extraction.decode import decode_html
+from pipeline.extraction.extract import extract
+from pipeline.extraction.page_tree import divs_as_paragraphs
 from pipeline.sites import Selectors, Site, load_sites
 from pipeline.text import content_hash
 

@@ -10,7 +10,7 @@ import pytest
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
-from pipeline.leases import LeaseKeeper, SiteBusy, holder_is_alive, new_holder, recover_stale
+from pipeline.archive.leases import LeaseKeeper, SiteBusy, holder_is_alive, new_holder, recover_stale
 from storage import leases, repository
 from storage.models import CrawlRun, SiteLease, utcnow
 

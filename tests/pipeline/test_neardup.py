@@ -1,4 +1,4 @@
-"""Near-duplicate fingerprints (pipeline/neardup.py): folding, shingles, MinHash, LSH keys, the confirmation test.
+"""Near-duplicate fingerprints (pipeline/dedup/neardup.py): folding, shingles, MinHash, LSH keys, the confirmation test.
 
 The seeds are real articles: 000, 001 and 002 are three Party congress reports written on one template, the hardest
 negatives the archive meets; copies of a seed edited the way outlets edit must still match it.
@@ -15,7 +15,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from pipeline.neardup import (
+from pipeline.archive.seeds import parse_seed
+from pipeline.dedup.neardup import (
     NearDupParams,
     Similarity,
     band_keys,
@@ -29,7 +30,6 @@ from pipeline.neardup import (
     signature_from_bytes,
     similarity,
 )
-from pipeline.seeds import parse_seed
 from pipeline.text import normalize_text
 
 REPO = Path(__file__).resolve().parents[2]
@@ -276,7 +276,7 @@ def test_band_keys_are_deterministic_signed_64_bit_and_distinct_per_band() -> No
 def test_band_keys_do_not_depend_on_the_process() -> None:
     # Keys are stored in the database: another process (another PYTHONHASHSEED) must compute the same ones.
     code = (
-        "from pipeline.neardup import NearDupParams, fingerprint, band_keys, lsh_layout; p = NearDupParams(); "
+        "from pipeline.dedup.neardup import NearDupParams, fingerprint, band_keys, lsh_layout; p = NearDupParams(); "
         "fp = fingerprint('Đảng bộ Sở Nội vụ tổ chức thành công Đại hội lần thứ III, nhiệm kỳ 2020 - 2025', p); "
         "print(band_keys(fp.signature, *lsh_layout(p.lsh_threshold, p.num_perm)))"
     )

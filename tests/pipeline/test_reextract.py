@@ -9,15 +9,15 @@ import pytest
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
-from pipeline.clusters import NearDuplicateIndex
+from pipeline.archive.ingest import ingest_page
+from pipeline.archive.reextract import reextract
+from pipeline.dedup.clusters import NearDuplicateIndex
 from pipeline.document import Extraction, PageHints
 from pipeline.errors import NotArticleError
-from pipeline.extract import extract
-from pipeline.ingest import ingest_page
+from pipeline.extraction.extract import extract
+from pipeline.extraction.template import SiteTemplate
 from pipeline.page import FetchedPage
-from pipeline.reextract import reextract
 from pipeline.sites import Site, load_sites
-from pipeline.template import SiteTemplate
 from pipeline.text import content_hash
 from storage import repository
 from storage.models import Document, DocumentSignature, Page

@@ -8,8 +8,8 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
+from pipeline.archive.seeds import parse_seed
 from pipeline.errors import SeedError
-from pipeline.seeds import parse_seed
 from pipeline.sites import load_sites
 
 SEEDS = Path(__file__).resolve().parents[3] / "shared/seeds"

@@ -7,10 +7,10 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from pipeline.leases import new_holder
-from pipeline.schedules import every_interval, next_run_after, trigger_for
+from pipeline.archive.leases import new_holder
+from pipeline.service.schedules import every_interval, next_run_after, trigger_for
+from pipeline.service.status import site_statuses
 from pipeline.sites import Site, load_sites
-from pipeline.status import site_statuses
 from storage import leases, repository
 
 NOW = datetime(2026, 11, 23, 8, 5, tzinfo=UTC)  # 15:05 in Lạng Sơn

@@ -8,15 +8,15 @@ import pytest
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
-from pipeline.clusters import NearDuplicateIndex
+from pipeline.archive.ingest import ingest_page
+from pipeline.archive.reextract import reextract
+from pipeline.archive.site_templates import FIRST_LEARN_AT, load_site_template, template_due
+from pipeline.dedup.clusters import NearDuplicateIndex
 from pipeline.document import PageHints
-from pipeline.extract import extract, parse_page
-from pipeline.ingest import ingest_page
+from pipeline.extraction.extract import extract, parse_page
+from pipeline.extraction.template import SiteTemplate, learn_template
 from pipeline.page import FetchedPage
-from pipeline.reextract import reextract
-from pipeline.site_templates import FIRST_LEARN_AT, load_site_template, template_due
 from pipeline.sites import Site
-from pipeline.template import SiteTemplate, learn_template
 from storage import repository
 from storage.models import Document, SiteTemplateRecord
 

@@ -8,7 +8,7 @@ from concurrent.futures import CancelledError
 import pytest
 
 from pipeline.errors import ExtractionError
-from pipeline.worker import ExtractionPool, default_workers
+from pipeline.extraction.worker import ExtractionPool, default_workers
 
 
 def _sleep_then(seconds: float, value: str) -> str:

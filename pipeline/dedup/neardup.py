@@ -1,6 +1,6 @@
 """Near-duplicate fingerprints: syllable shingles, MinHash signatures, LSH band keys and the confirmation test.
 
-Pure functions, no database: ``pipeline.dedup`` stores what is computed here and asks the database for candidates.
+Pure functions, no database: ``pipeline.dedup.decide`` stores what is computed here and asks the database for candidates.
 
 - **Shingles** are runs of ``shingle_size`` consecutive syllables of ``fold_for_matching(text)`` (NFC, one tone
   placement, casefolded, punctuation and spacing gone), hashed to 32 bits. Vietnamese is written one syllable per

@@ -2,7 +2,7 @@
 
 Nothing is fetched. Two kinds of work, one transaction per item:
 
-- each site's template (``pipeline.template``) is learned afresh from all its archived pages first;
+- each site's template (``pipeline.extraction.template``) is learned afresh from all its archived pages first;
 - every crawled document is re-extracted from the newest stored page of its own URL; fields that differ are updated
   and, when the text changed, its content hash and signature are recomputed and its cluster is re-linked
   (``NearDuplicateIndex.relink``). A page that no longer extracts leaves its document as it was and is reported.
@@ -26,14 +26,14 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session, sessionmaker
 
-from pipeline.clusters import NearDuplicateIndex
-from pipeline.decode import decode_html
+from pipeline.archive.ingest import Extractor, store_extraction
+from pipeline.archive.site_templates import FIRST_LEARN_AT, learn_site_template
+from pipeline.dedup.clusters import NearDuplicateIndex
 from pipeline.document import Extraction, PageHints
 from pipeline.errors import PageError
-from pipeline.ingest import Extractor, store_extraction
-from pipeline.site_templates import FIRST_LEARN_AT, learn_site_template
+from pipeline.extraction.decode import decode_html
+from pipeline.extraction.template import SiteTemplate
 from pipeline.sites import Site
-from pipeline.template import SiteTemplate
 from pipeline.text import content_hash
 from storage import repository
 from storage.models import Document, DocumentUrl, Page, SiteRecord

@@ -13,9 +13,9 @@ from dataclasses import dataclass
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
-from pipeline.bylines import split_trailing_byline
-from pipeline.dates import find_date_in_lead, parse_date, reference_from_body
 from pipeline.errors import SeedError
+from pipeline.extraction.bylines import split_trailing_byline
+from pipeline.extraction.dates import find_date_in_lead, parse_date, reference_from_body
 from pipeline.text import detect_language, normalize_inline, normalize_text
 
 __all__ = ["SeedDocument", "parse_seed"]

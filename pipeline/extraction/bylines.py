@@ -122,7 +122,9 @@ _UNIT_PREFIXES = (
 )  # fmt: skip
 # Syllables of Vietnamese personal names (family, middle and given names, as the common ones are written): a line in
 # capitals made of other words ("GIÁ CẢ NÔNG SẢN", a sidebar's title) is no byline. Pen names use the same syllables.
-_NAME_SYLLABLES = frozenset(resources.files("pipeline").joinpath("name_syllables.txt").read_text(encoding="utf-8").split())
+_NAME_SYLLABLES = frozenset(
+    resources.files("pipeline.extraction").joinpath("name_syllables.txt").read_text(encoding="utf-8").split()
+)
 _DESK_ABBREVIATIONS = frozenset({"PV", "BBT", "CTV", "TBT", "NV"})  # reporter, editorial board, contributor …
 # Account names some CMSs print as the author: never a person's byline.
 _ACCOUNT_WORDS = frozenset({"admin", "administrator", "webmaster", "quantri"})

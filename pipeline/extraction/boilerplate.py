@@ -24,7 +24,7 @@ import unicodedata
 
 from lxml import etree
 
-from pipeline.bylines import parse_byline
+from pipeline.extraction.bylines import parse_byline
 
 __all__ = [
     "BlockLines",

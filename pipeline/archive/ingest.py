@@ -1,6 +1,6 @@
 """One fetched page into the archive: record the fetch, and, for an article, its document (deduplicated).
 
-The page is prepared first (``pipeline.prepare``: decode, extract, fingerprint; in a worker process when crawling),
+The page is prepared first (``pipeline.extraction.prepare``: decode, extract, fingerprint; in a worker process when crawling),
 then ``store_page`` writes it inside the caller's transaction (one page = one transaction), so a failure anywhere
 leaves nothing half-written and a retried write never extracts again. Page-level problems (HTTP errors, binary
 bodies, extraction failures, non-article pages) are not exceptions for the caller: they are recorded on the page row
@@ -15,14 +15,14 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
-from pipeline import dedup
-from pipeline.clusters import NearDuplicateIndex
+from pipeline.dedup import decide as dedup
+from pipeline.dedup.clusters import NearDuplicateIndex
+from pipeline.dedup.neardup import Fingerprint
 from pipeline.document import Extraction
-from pipeline.neardup import Fingerprint
+from pipeline.extraction.prepare import Extractor, PreparedPage, prepare_page
+from pipeline.extraction.template import SiteTemplate
 from pipeline.page import FetchedPage
-from pipeline.prepare import Extractor, PreparedPage, prepare_page
 from pipeline.sites import Site
-from pipeline.template import SiteTemplate
 from pipeline.text import content_hash
 from pipeline.urls import canonicalize_url
 from storage import repository

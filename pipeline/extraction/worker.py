@@ -28,9 +28,9 @@ from typing import Any, TypeVar
 
 from pipeline.document import Extraction, PageHints
 from pipeline.errors import ExtractionError
-from pipeline.extract import extract
+from pipeline.extraction.extract import extract
+from pipeline.extraction.template import SiteTemplate
 from pipeline.sites import Site
-from pipeline.template import SiteTemplate
 
 __all__ = ["ExtractionPool", "ExtractionWorker", "default_workers"]
 
@@ -195,7 +195,7 @@ def _fail(future: Future[Any], error: BaseException) -> None:
 
 
 class ExtractionWorker:
-    """``pipeline.extract.extract`` in one worker process with a per-page time limit, called synchronously
+    """``pipeline.extraction.extract.extract`` in one worker process with a per-page time limit, called synchronously
     (``newsharvest reextract``)."""
 
     def __init__(self, timeout: float) -> None:

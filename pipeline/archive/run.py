@@ -19,22 +19,22 @@ from typing import TypeVar
 from sqlalchemy.exc import IntegrityError, OperationalError, SQLAlchemyError
 from sqlalchemy.orm import Session, sessionmaker
 
-from pipeline.clusters import NearDuplicateIndex
-from pipeline.config import Settings
-from pipeline.ingest import IngestOutcome, fetch_error, store_page
-from pipeline.page import FetchedPage
-from pipeline.prepare import PreparedPage, prepare_page
-from pipeline.site_templates import (
+from pipeline.archive.ingest import IngestOutcome, fetch_error, store_page
+from pipeline.archive.site_templates import (
     load_site_template,
     save_site_template,
     template_due,
     template_from_pages,
     template_sample,
 )
+from pipeline.config import Settings
+from pipeline.dedup.clusters import NearDuplicateIndex
+from pipeline.extraction.prepare import PreparedPage, prepare_page
+from pipeline.extraction.template import SiteTemplate
+from pipeline.extraction.worker import ExtractionPool
+from pipeline.page import FetchedPage
 from pipeline.sites import Site
-from pipeline.template import SiteTemplate
 from pipeline.urls import canonicalize_url
-from pipeline.worker import ExtractionPool
 from storage import repository
 from storage.db import database_error
 from storage.errors import DatabaseUnavailable

@@ -22,7 +22,7 @@ from sqlalchemy import func, or_, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
-from pipeline.neardup import (
+from pipeline.dedup.neardup import (
     Fingerprint,
     NearDupParams,
     Similarity,

@@ -29,7 +29,7 @@ from zoneinfo import ZoneInfo
 
 from lxml import etree
 
-from pipeline.dates import FoundDate, parse_date_found
+from pipeline.extraction.dates import FoundDate, parse_date_found
 
 __all__ = ["DatedSource", "best_date", "has_date", "is_bare_date", "structured_dates", "visible_dates", "with_time_from"]
 

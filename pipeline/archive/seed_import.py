@@ -16,11 +16,11 @@ from pathlib import Path
 
 from sqlalchemy.orm import Session, sessionmaker
 
-from pipeline.clusters import NearDuplicateIndex
+from pipeline.archive.ingest import store_extraction
+from pipeline.archive.seeds import parse_seed
+from pipeline.dedup.clusters import NearDuplicateIndex
 from pipeline.document import Extraction
 from pipeline.errors import SeedError
-from pipeline.ingest import store_extraction
-from pipeline.seeds import parse_seed
 from storage import repository
 from storage.models import utcnow
 

@@ -9,8 +9,8 @@ from typing import Any
 from sqlalchemy import Column, Float, MetaData, String, Table, func, inspect, select
 from sqlalchemy.orm import Session
 
-from pipeline.leases import holder_is_alive
-from pipeline.schedules import JOB_PREFIX, JOBS_TABLE, next_run_after
+from pipeline.archive.leases import holder_is_alive
+from pipeline.service.schedules import JOB_PREFIX, JOBS_TABLE, next_run_after
 from pipeline.sites import Site
 from storage.models import CrawlRun, SiteLease, SiteRecord
 

@@ -24,7 +24,7 @@ from typing import Any
 
 from lxml import etree
 
-from pipeline.boilerplate import block_text, link_density, prose_chars
+from pipeline.extraction.boilerplate import block_text, link_density, prose_chars
 
 __all__ = ["MIN_PAGES", "LearnedBlock", "SiteTemplate", "learn_template"]
 

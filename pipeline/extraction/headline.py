@@ -7,7 +7,7 @@ import re
 import lxml.html
 from lxml import etree
 
-from pipeline.page_tree import first_text, node_text, select
+from pipeline.extraction.page_tree import first_text, node_text, select
 from pipeline.sites import Site
 
 __all__ = ["find_headline"]

@@ -13,9 +13,9 @@ import logging
 
 from sqlalchemy.orm import Session
 
-from pipeline.decode import decode_html
 from pipeline.errors import PageError
-from pipeline.template import SiteTemplate, learn_template
+from pipeline.extraction.decode import decode_html
+from pipeline.extraction.template import SiteTemplate, learn_template
 from storage import repository
 
 __all__ = [
@@ -58,7 +58,7 @@ def template_sample(session: Session, site_id: int) -> tuple[int, list[tuple[byt
 def template_from_pages(sample: list[tuple[bytes, str | None]]) -> SiteTemplate:
     """Learn a template from raw pages: the pure part (a second or two of parsing), which a crawl runs in one of its
     worker processes while it goes on."""
-    from pipeline.extract import parse_page  # deferred: the extraction stack is only needed when learning
+    from pipeline.extraction.extract import parse_page  # deferred: the extraction stack is only needed when learning
 
     trees = []
     for body, content_type in sample:

@@ -1,4 +1,4 @@
-"""Who wrote the article and which outlet it credits, read from the page (``pipeline.bylines`` reads the lines).
+"""Who wrote the article and which outlet it credits, read from the page (``pipeline.extraction.bylines`` reads the lines).
 
 Precedence: the site's ``author`` selector; the byline closing the text (bold or right-aligned paragraphs count as
 marked); then, on Vietnamese pages, a byline element and trafilatura's metadata in that order (Vietnamese CMSs fill
@@ -13,7 +13,7 @@ from collections.abc import Callable, Sequence
 from lxml import etree
 from trafilatura.settings import Document
 
-from pipeline.bylines import (
+from pipeline.extraction.bylines import (
     Byline,
     clean_author_names,
     is_agency,
@@ -25,7 +25,7 @@ from pipeline.bylines import (
     split_leading_byline,
     split_trailing_byline,
 )
-from pipeline.page_tree import node_text, select
+from pipeline.extraction.page_tree import node_text, select
 from pipeline.sites import Site
 from pipeline.text import normalize_inline
 

@@ -1,8 +1,8 @@
 """The per-page work that needs no database: decode, extract, hash and fingerprint one fetched page.
 
-It runs in a worker process (``pipeline.worker``), outside any transaction, so several pages are prepared at once on
+It runs in a worker process (``pipeline.extraction.worker``), outside any transaction, so several pages are prepared at once on
 several cores while the crawler fetches, and a database write that must be retried never runs extraction again.
-What it returns is plain data that pickles back to the crawl's process, where ``pipeline.ingest.store_page`` writes
+What it returns is plain data that pickles back to the crawl's process, where ``pipeline.archive.ingest.store_page`` writes
 it in one transaction.
 """
 
@@ -12,13 +12,13 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
-from pipeline.decode import decode_html
+from pipeline.dedup.neardup import Fingerprint, NearDupParams, fingerprint
 from pipeline.document import Extraction, PageHints
 from pipeline.errors import NotArticleError, PageError
-from pipeline.extract import extract
-from pipeline.neardup import Fingerprint, NearDupParams, fingerprint
+from pipeline.extraction.decode import decode_html
+from pipeline.extraction.extract import extract
+from pipeline.extraction.template import SiteTemplate
 from pipeline.sites import Site
-from pipeline.template import SiteTemplate
 from pipeline.text import content_hash
 from storage.repository import compress_html
 

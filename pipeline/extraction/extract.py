@@ -5,12 +5,12 @@ time limit.
 
 Each field has one documented precedence (site selectors always first; README, "How each field is decided"):
 
-- **title**: ``pipeline.headline``;
-- **body**: trafilatura (``favor_recall``) on the page reshaped by ``pipeline.page_tree``; then the lines that come
-  from blocks learned as the site's template (``pipeline.template``), from related-article, tag, share and widget
-  blocks (``pipeline.boilerplate``), page furniture and credits are taken out, the sapo is kept (Vietnamese pages);
-- **authors** and **attribution**: ``pipeline.page_authors`` (reading lines with ``pipeline.bylines``);
-- **published**: ``pipeline.date_sources`` (an offset-bearing date beats a naive one; the site's timezone applies
+- **title**: ``pipeline.extraction.headline``;
+- **body**: trafilatura (``favor_recall``) on the page reshaped by ``pipeline.extraction.page_tree``; then the lines that come
+  from blocks learned as the site's template (``pipeline.extraction.template``), from related-article, tag, share and widget
+  blocks (``pipeline.extraction.boilerplate``), page furniture and credits are taken out, the sapo is kept (Vietnamese pages);
+- **authors** and **attribution**: ``pipeline.extraction.page_authors`` (reading lines with ``pipeline.extraction.bylines``);
+- **published**: ``pipeline.extraction.date_sources`` (an offset-bearing date beats a naive one; the site's timezone applies
   only to dates without an offset); ``published_precision`` says whether a time of day was given.
 """
 
@@ -34,7 +34,9 @@ from trafilatura.metadata import (
 )
 from trafilatura.settings import Document
 
-from pipeline.boilerplate import (
+from pipeline.document import Extraction, PageHints
+from pipeline.errors import NotArticleError
+from pipeline.extraction.boilerplate import (
     BlockLines,
     chrome_blocks,
     is_chrome_line,
@@ -44,14 +46,12 @@ from pipeline.boilerplate import (
     side_columns,
     teaser_items,
 )
-from pipeline.bylines import is_credit, parse_byline
-from pipeline.date_sources import DatedSource, best_date, has_date, is_bare_date, structured_dates, visible_dates
-from pipeline.dates import find_date_in_lead_found, parse_date_found, reference_from_body
-from pipeline.document import Extraction, PageHints
-from pipeline.errors import NotArticleError
-from pipeline.headline import find_headline
-from pipeline.page_authors import marked_lines, page_authors
-from pipeline.page_tree import (
+from pipeline.extraction.bylines import is_credit, parse_byline
+from pipeline.extraction.date_sources import DatedSource, best_date, has_date, is_bare_date, structured_dates, visible_dates
+from pipeline.extraction.dates import find_date_in_lead_found, parse_date_found, reference_from_body
+from pipeline.extraction.headline import find_headline
+from pipeline.extraction.page_authors import marked_lines, page_authors
+from pipeline.extraction.page_tree import (
     divs_as_paragraphs,
     drop_nodes,
     keep_captions,
@@ -61,8 +61,8 @@ from pipeline.page_tree import (
     select,
     unwrap_layout_tables,
 )
+from pipeline.extraction.template import SiteTemplate
 from pipeline.sites import Site
-from pipeline.template import SiteTemplate
 from pipeline.text import detect_language, normalize_inline, normalize_text
 
 __all__ = ["MIN_ARTICLE_CHARS", "extract", "parse_page"]
@@ -311,7 +311,7 @@ def _metadata(tree: lxml.html.HtmlElement, url: str) -> Document | None:
 def extract(html: str, url: str, site: Site, hints: PageHints | None = None, template: SiteTemplate | None = None) -> Extraction:
     """Extract one article from a page's HTML, or raise ``NotArticleError``/``ExtractionError``.
 
-    ``template`` holds the blocks learned from the site's archived pages (``pipeline.template``); their lines are
+    ``template`` holds the blocks learned from the site's archived pages (``pipeline.extraction.template``); their lines are
     taken out of the text.
     """
     hints = hints or PageHints()
