@@ -16,15 +16,17 @@ English bylines open with "By": ``By Jane Doe and John Smith``, ``By Maria Lopez
 
 from __future__ import annotations
 
+import itertools
 import re
 import unicodedata
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from importlib import resources
 
 __all__ = [
     "Byline",
     "clean_author_names",
+    "cut_site_footer",
     "is_credit",
     "is_unit_name",
     "looks_like_name",
@@ -280,7 +282,10 @@ def parse_byline(line: str, *, lenient: bool = False) -> Byline | None:
             return None
         names = clean_author_names([name for b in found for name in b.authors])
         return Byline(names, next((b.attribution for b in found if b.attribution), ""))
-    return _parse_segment(text, lenient)
+    found = _parse_segment(text, lenient)
+    if found is not None and found.authors:  # an account name is never an author ("Viết bởi Quản trị viên")
+        found = replace(found, authors=clean_author_names(found.authors))
+    return found
 
 
 _DASH_SEPARATOR_RE = re.compile(r"\s+[-–—]\s+")
@@ -423,7 +428,7 @@ def split_leading_byline(lines: Sequence[str]) -> tuple[list[str], Byline]:
         if len(text) > _LEAD_BYLINE_CHARS or not (_EN_BY_RE.match(text) or _PREFIX_RE.match(text)):
             continue
         found = parse_byline(text)
-        if found is not None and found.authors:
+        if found is not None:  # a CMS account's line ("Viết bởi Quản trị viên") goes too, naming nobody
             return [*lines[:index], *lines[index + 1 :]], found
     return list(lines), Byline()
 
@@ -439,6 +444,38 @@ _FOOTER_LINE_RE = re.compile(
     r"|^(?:địa\s+chỉ|điện\s+thoại|email|fax|hotline)\s*:|all\s+rights\s+reserved",
     re.IGNORECASE,
 )
+
+
+_FOOTER_WINDOW = 8  # lines: a site footer states its licence, editor, address … close together
+_FOOTER_RUN_CHARS = 120
+_FOOTER_RUN_LINES = 3  # the footer's menu, the site's name, an "updated" line
+
+
+def cut_site_footer(lines: Sequence[str]) -> list[str]:
+    """``lines`` without a site footer an old table layout let into the text: two or more footer statements ("Giấy
+    phép số …", "Chịu trách nhiệm …", "Địa chỉ: …", "Copyright …") close together in the second half, with the short
+    non-sentence lines just above them (up to three: the footer's menu, the site's name, "Lần cập nhật cuối (…)") —
+    but never a byline or attribution line, which the byline search needs."""
+    half = len(lines) // 2
+    signatures = [i for i in range(half, len(lines)) if len(lines[i]) <= 300 and _FOOTER_LINE_RE.search(_nfc(lines[i]))]
+    start = next(
+        (first for first, second in itertools.pairwise(signatures) if second - first < _FOOTER_WINDOW), None
+    )
+    if start is None:
+        return list(lines)
+    top = max(half, start - _FOOTER_RUN_LINES)
+    while start > top and _footer_run_line(lines[start - 1]):
+        start -= 1
+    return list(lines[:start])
+
+
+def _footer_run_line(line: str) -> bool:
+    text = _nfc(line).strip()
+    if not text or len(text) > 300:
+        return False
+    if text.count("|") >= 2:
+        return True  # the footer's menu
+    return len(text) <= _FOOTER_RUN_CHARS and parse_byline(text) is None and text[-1] not in '.!?…"”'
 
 
 def _is_prose(line: str) -> bool:

@@ -46,7 +46,7 @@ from pipeline.extraction.boilerplate import (
     side_columns,
     teaser_items,
 )
-from pipeline.extraction.bylines import is_credit, parse_byline
+from pipeline.extraction.bylines import cut_site_footer, is_credit, parse_byline
 from pipeline.extraction.date_sources import DatedSource, best_date, has_date, is_bare_date, structured_dates, visible_dates
 from pipeline.extraction.dates import find_date_in_lead_found, parse_date_found, reference_from_body
 from pipeline.extraction.headline import find_headline
@@ -344,7 +344,7 @@ def extract(html: str, url: str, site: Site, hints: PageHints | None = None, tem
     except NotArticleError as exc:
         exc.url = url
         raise
-    lines = _without_trailing_teasers(lines, teasers)
+    lines = cut_site_footer(_without_trailing_teasers(lines, teasers))
     lang = detect_language("\n".join(lines), site.lang)
     lead = _lead_paragraph(tree, headline)
     if lang == "vi" or site.selectors.body or _DATELINE_RE.match(lead):

@@ -221,7 +221,8 @@ def _site_names(tree: etree._Element, meta: Document | None, site: Site) -> set[
 # Words of a job title or an organisation, never of a person's name ("AP Auto Writer", "HNN Staff", "CNN Business").
 _ROLE_WORDS = frozenset({
     "staff", "writer", "editor", "reporter", "correspondent", "columnist", "contributor", "contributing", "news",
-    "media", "press", "agency", "desk", "team", "editorial", "bureau", "service", "wire", "reports", "sport", "sports",
+    "media", "press", "agency", "desk", "newsdesk", "team", "editorial", "bureau", "service", "wire", "reports", "sport",
+    "sports",
     "business", "international", "magazine", "online", "digital", "newsroom", "phóng", "biên", "ban", "báo",
 })  # fmt: skip
 _DATE_WORDS_RE = re.compile(

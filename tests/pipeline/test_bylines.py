@@ -8,6 +8,7 @@ import pytest
 
 from pipeline.extraction.bylines import (
     Byline,
+    cut_site_footer,
     is_unit_name,
     looks_like_name,
     parse_byline,
@@ -137,3 +138,24 @@ def test_a_labelled_byline_opening_the_text_is_taken_out() -> None:
 def test_an_unlabelled_first_line_is_the_lead_not_a_byline() -> None:
     lines = ["Hoàng Anh", "Đoạn văn thứ nhất của bài viết.", "By the end of the year, exports rose."]
     assert split_leading_byline(lines) == (lines, Byline())
+
+
+def test_a_site_footer_let_into_the_text_is_cut_above_the_attribution() -> None:
+    body = [f"Đoạn văn thứ {n} của bài viết về giá lúa tăng cao trong vụ đông xuân năm nay ở nhiều địa phương." for n in range(8)]
+    footer = [
+        "Theo Báo Nông nghiệp Việt Nam",
+        "Lần cập nhật cuối ( Thứ hai, 08 Tháng 1 2024 14:52 )",
+        "Trang chủ | Giới thiệu | Tin tức - Sự kiện | Nông thôn mới | Khuyến nông | Thị trường nông sản | Làng nghề",
+        "TRANG TIN ĐIỆN TỬ LÀNG VIỆT",
+        "Giấy phép số 56/GP-TTĐT do Sở Thông tin và Truyền thông cấp ngày 15/6/2010",
+        "Địa chỉ: Số 12 đường Lê Hoàn, TP Phủ Lý, tỉnh Hà Nam",
+        'Ghi rõ nguồn "Làng Việt" khi phát hành lại thông tin từ website này.',
+    ]
+    assert cut_site_footer(body + footer) == [*body, "Theo Báo Nông nghiệp Việt Nam"]
+    address = "Địa chỉ: Số 5 phố Huế, Hà Nội."
+    assert cut_site_footer([*body, address]) == [*body, address]  # one statement is no footer
+
+
+def test_an_account_name_is_no_author() -> None:
+    assert parse_byline("Viết bởi Quản trị viên") == Byline()
+    assert split_leading_byline(["Viết bởi Quản trị viên", "Đoạn một."]) == (["Đoạn một."], Byline())
