@@ -282,10 +282,10 @@ def parse_byline(line: str, *, lenient: bool = False) -> Byline | None:
             return None
         names = clean_author_names([name for b in found for name in b.authors])
         return Byline(names, next((b.attribution for b in found if b.attribution), ""))
-    found = _parse_segment(text, lenient)
-    if found is not None and found.authors:  # an account name is never an author ("Viết bởi Quản trị viên")
-        found = replace(found, authors=clean_author_names(found.authors))
-    return found
+    single = _parse_segment(text, lenient)
+    if single is not None and single.authors:  # an account name is never an author ("Viết bởi Quản trị viên")
+        single = replace(single, authors=clean_author_names(single.authors))
+    return single
 
 
 _DASH_SEPARATOR_RE = re.compile(r"\s+[-–—]\s+")
