@@ -31,7 +31,10 @@ from lxml import etree
 
 from pipeline.extraction.dates import FoundDate, parse_date_found
 
-__all__ = ["DatedSource", "best_date", "has_date", "is_bare_date", "structured_dates", "visible_dates", "with_time_from"]
+__all__ = [
+    "DatedSource", "best_date", "has_date", "is_bare_date", "only_modified", "structured_dates", "visible_dates",
+    "with_time_from",
+]  # fmt: skip
 
 _PUBLISHED_META_XPATHS = (
     "//meta[@property='article:published_time' or @name='article:published_time' or @property='og:published_time']/@content",
@@ -148,6 +151,27 @@ def _outside_comments(nodes: list[etree._Element]) -> list[etree._Element]:
 _IN_COMMENTS = etree.XPath(
     "boolean(ancestor::*[not(self::body or self::html)][contains(@class,'comment') or contains(@id,'comment')])"
 )
+
+
+_MODIFIED_META_XPATH = (
+    "//meta[@property='article:modified_time' or @name='article:modified_time' or @property='og:updated_time'"
+    " or @itemprop='dateModified']/@content | //*[@itemprop='dateModified']/@datetime"
+)
+
+
+def only_modified(tree: etree._Element, shown: DatedSource, tz: ZoneInfo, order: str) -> bool:
+    """Whether ``shown``, a date printed as "updated" ("Cập nhật: …") and the page's best date, is what its metadata
+    declares as the modification time, while nothing declares a publication: then the page states no publication
+    date. (An old portal without such metadata labels its posting time "Cập nhật": that one is kept.)"""
+    if not shown.updated or shown.source != "visible":
+        return False
+    values = [str(v) for v in tree.xpath(_MODIFIED_META_XPATH)]
+    values += [o["dateModified"] for o in _jsonld_objects(tree) if isinstance(o.get("dateModified"), str)]
+    for value in values:
+        declared = parse_date_found(value, tz, order=order)
+        if declared is not None and abs(declared.moment - shown.found.moment) < timedelta(minutes=1):
+            return True
+    return False
 
 
 def structured_dates(tree: etree._Element, tz: ZoneInfo, order: str) -> list[DatedSource]:

@@ -47,7 +47,15 @@ from pipeline.extraction.boilerplate import (
     teaser_items,
 )
 from pipeline.extraction.bylines import cut_site_footer, is_credit, parse_byline
-from pipeline.extraction.date_sources import DatedSource, best_date, has_date, is_bare_date, structured_dates, visible_dates
+from pipeline.extraction.date_sources import (
+    DatedSource,
+    best_date,
+    has_date,
+    is_bare_date,
+    only_modified,
+    structured_dates,
+    visible_dates,
+)
 from pipeline.extraction.dates import find_date_in_lead_found, parse_date_found, reference_from_body
 from pipeline.extraction.headline import find_headline
 from pipeline.extraction.page_authors import marked_lines, page_authors
@@ -274,6 +282,8 @@ def _published(
         lead.append(DatedSource(found, "lead"))
     visible = visible_dates(tree, headline, tz, order)
     found_date = best_date(selected, structured_dates(tree, tz, order), visible, hinted, lead)
+    if found_date is not None and only_modified(tree, found_date, tz, order):
+        return None  # the page says when it was changed, never when it was published
     if found_date is not None:
         return found_date
     # Last resort: htmldate's extensive search (trafilatura's metadata pass ran the quick one), a day.

@@ -26,7 +26,7 @@ MIN_SHAPES = {"dev": 10, "holdout": 10}
 # the bar of issue 8 there.
 FLOORS = {
     "dev": {"title": 0.97, "day": 1.0, "time": 0.95, "authors": 0.95, "body_f1": 0.95},
-    "holdout": {"title": 0.97, "day": 0.95, "time": 0.95, "authors": 0.87, "body_f1": 0.95},
+    "holdout": {"title": 0.97, "day": 0.93, "time": 0.93, "authors": 0.75, "body_f1": 0.95},
 }
 COMPARED = ("title", "day", "time", "authors", "body_f1")
 

@@ -338,3 +338,13 @@ def test_a_related_list_of_headlines_with_summaries_is_taken_out() -> None:
     body = BODY + BODY.replace("Đoạn", "Phần")
     html = f"<html><head><title>T</title></head><body><div class='main'><h1>Tiêu đề bài viết</h1>{body}{related}</div></body></html>"
     assert "hướng tiếp cận mới" not in extract(html, "https://example.vn/a", GENERIC).text
+
+
+def test_a_page_that_shows_only_its_modification_time_has_no_publication_date() -> None:
+    update = "<div class='post-meta'><span class='update'>Cập nhật: 22/08/2025 09:05</span></div>"
+    modified = '<meta property="article:modified_time" content="2025-08-22T09:05:00+07:00">'
+    got = extract(_page(head=modified, extra=update), "https://example.vn/a", GENERIC)
+    assert got.published_at is None
+    # an old portal that labels its posting time "Cập nhật", with no metadata saying otherwise, keeps it
+    kept = extract(_page(extra=update), "https://example.vn/a", GENERIC)
+    assert kept.published_at is not None and kept.published_at.isoformat() == "2025-08-22T09:05:00+07:00"
