@@ -4,8 +4,8 @@ trafilatura and lxml can spin for minutes on pathological HTML, and a thread can
 can. Each of the pool's slots is a one-process ``multiprocessing`` pool, so a task past its time limit costs only its
 own slot (terminated, started again for the next task) while the other slots carry on. Processes are reused between
 tasks (start-up costs about a second) and replaced after ``MAX_TASKS_PER_CHILD`` tasks, which also bounds any memory
-the parsers leak. Tasks wait in submission order for a free slot; the time limit runs from the moment a slot takes
-the task, so a queue never times out a page that was never started.
+the parsers leak. Tasks wait in submission order for a free slot; the time limit runs from the moment the slot's
+process starts the task, so neither a queue nor a new process's start-up times out a page.
 
 ``submit`` returns a ``concurrent.futures.Future``: the crawler awaits it on its event loop while fetching goes on,
 the command-line tools block on ``.result()``.
@@ -38,6 +38,8 @@ log = logging.getLogger(__name__)
 MAX_TASKS_PER_CHILD = 500
 # How often the watchdog looks for tasks past their time limit (seconds).
 _WATCH_INTERVAL = 0.1
+# How long a new worker process may take to start Python and import the extraction stack (seconds).
+STARTUP_LIMIT = 120.0
 T = TypeVar("T")
 
 
@@ -61,16 +63,33 @@ class _Task:
 class _Slot:
     """One worker process (a one-process pool, so that it alone can be terminated) and the task it runs."""
 
-    def __init__(self) -> None:
+    def __init__(self, lock: threading.Lock) -> None:
         self.pool: Pool | None = None
         self.task: _Task | None = None
+        self.lock = lock  # the pool's: a new process's readiness is handled under it
 
     def start(self, task: _Task, timeout: float, on_done: Callable[[_Slot, _Task, bool, Any], None]) -> None:
-        if self.pool is None:
-            # spawn, not fork: the parent runs a Twisted reactor and database connections a fork would share.
-            self.pool = multiprocessing.get_context("spawn").Pool(1, maxtasksperchild=MAX_TASKS_PER_CHILD)
-        task.deadline = time.monotonic() + timeout
+        """Run ``task`` in this slot's process. A new process first starts Python and imports the extraction stack
+        (seconds on a loaded machine): that start-up gets ``STARTUP_LIMIT``, and the task's own time limit starts
+        when it is done."""
         self.task = task
+        if self.pool is not None:
+            self._run(task, timeout, on_done)
+            return
+        # spawn, not fork: the parent runs a Twisted reactor and database connections a fork would share.
+        self.pool = pool = multiprocessing.get_context("spawn").Pool(1, maxtasksperchild=MAX_TASKS_PER_CHILD)
+        task.deadline = time.monotonic() + STARTUP_LIMIT
+
+        def ready(_: object) -> None:
+            with self.lock:
+                if self.task is task and self.pool is pool:  # not timed out or closed meanwhile
+                    self._run(task, timeout, on_done)
+
+        pool.apply_async(_started, callback=ready, error_callback=lambda error: on_done(self, task, False, error))
+
+    def _run(self, task: _Task, timeout: float, on_done: Callable[[_Slot, _Task, bool, Any], None]) -> None:
+        assert self.pool is not None
+        task.deadline = time.monotonic() + timeout
         self.pool.apply_async(
             task.func, task.args,
             callback=lambda result: on_done(self, task, True, result),
@@ -81,6 +100,10 @@ class _Slot:
         """Give up the worker process (the caller terminates it outside the pool's lock)."""
         pool, self.pool, self.task = self.pool, None, None
         return pool
+
+
+def _started() -> None:
+    """The first task of a new worker process: importing this module (and with it the extraction stack) is the work."""
 
 
 def _stop(pool: Pool | None) -> None:
@@ -95,9 +118,9 @@ class ExtractionPool:
     def __init__(self, timeout: float, size: int | None = None) -> None:
         self.timeout = timeout
         self.size = size if size and size > 0 else default_workers()
-        self._slots = [_Slot() for _ in range(self.size)]
-        self._queue: deque[_Task] = deque()
         self._lock = threading.Lock()
+        self._slots = [_Slot(self._lock) for _ in range(self.size)]
+        self._queue: deque[_Task] = deque()
         self._closed = False
         self._watchdog: threading.Thread | None = None
 
