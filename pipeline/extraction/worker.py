@@ -172,16 +172,24 @@ class ExtractionPool:
                     slot.start(task, self.timeout, self._finished)
 
     def _finished(self, slot: _Slot, task: _Task, ok: bool, value: Any) -> None:
-        """A worker's result (called on the multiprocessing pool's result thread)."""
+        """A worker's result (called on the multiprocessing pool's result thread). One that arrives past the time
+        limit, before the watchdog's next look, is a time-out all the same: the limit does not depend on when the
+        watchdog wakes."""
+        late = time.monotonic() > task.deadline
         with self._lock:
             if slot.task is not task:
                 return  # timed out and already failed; the process was replaced
             slot.task = None
             self._dispatch()
-        if ok:
+        if late:
+            _fail(task.future, self._timed_out(task))
+        elif ok:
             task.future.set_result(value)
         else:
             _fail(task.future, value)
+
+    def _timed_out(self, task: _Task) -> ExtractionError:
+        return ExtractionError(f"extraction timed out after {self.timeout:g}s", url=task.label)
 
     def _watch(self) -> None:
         """Fail and replace the worker of every task past its deadline, until the pool is closed."""
@@ -199,7 +207,7 @@ class ExtractionPool:
             for task, pool in expired:
                 log.warning("extraction of %s exceeded %.0fs; restarting its worker", task.label, self.timeout)
                 _stop(pool)  # outside the lock: terminating waits for the pool's result thread
-                _fail(task.future, ExtractionError(f"extraction timed out after {self.timeout:g}s", url=task.label))
+                _fail(task.future, self._timed_out(task))
             if expired:
                 with self._lock:
                     if not self._closed:

@@ -63,3 +63,9 @@ def test_closing_cancels_what_has_not_finished() -> None:
             future.result(timeout=5)
     assert pool.submit(_sleep_then, 0, "again", label="again").result(timeout=60) == "again"  # usable after close
     pool.close()
+
+
+def test_a_result_past_the_limit_is_a_time_out_even_between_two_looks_of_the_watchdog() -> None:
+    # the watchdog looks every 0.1 s; the new process's start-up is not counted
+    with ExtractionPool(timeout=0.02, size=1) as pool, pytest.raises(ExtractionError, match="timed out"):
+        pool.submit(_sleep_then, 0.06, "late", label="late").result(timeout=120)
