@@ -159,7 +159,7 @@ class Archive:
             try:
                 done.set_result(finished.result())
             except Exception as exc:  # a time limit (ExtractionError), a worker that died, a cancelled task
-                log.warning("page %s: %s", page.url, exc, extra={"site": self.site.name, "run_id": self.run_id})
+                log.warning("page %s: %s", page.url, exc, extra=self._extra)
                 done.set_result(PreparedPage("error", error=f"{type(exc).__name__}: {exc}"))
 
         working.add_done_callback(settle)
@@ -187,11 +187,10 @@ class Archive:
         self._counts[_COUNTER_OF_OUTCOME[outcome.kind]] += 1
         if outcome.kind == "near_duplicate":
             self._counts["new"] += 1
-        extra = {"site": self.site.name, "run_id": self.run_id}
         if outcome.kind == "error":
-            log.warning("page %s: %s", page.url, outcome.error, extra=extra)
+            log.warning("page %s: %s", page.url, outcome.error, extra=self._extra)
         else:
-            log.info("page %s: %s (document %s)", page.url, outcome.kind, outcome.document_id, extra=extra)
+            log.info("page %s: %s (document %s)", page.url, outcome.kind, outcome.document_id, extra=self._extra)
         return outcome
 
     def _learn_template(self) -> None:
@@ -234,7 +233,7 @@ class Archive:
     def record_error(self, url: str, message: str, *, status: int | None = None, kind: str = "listing") -> None:
         """Record a failed listing, feed or sitemap fetch against the run."""
         self._counts["errors"] += 1
-        log.warning("%s %s: %s", kind, url, message, extra={"site": self.site.name, "run_id": self.run_id})
+        log.warning("%s %s: %s", kind, url, message, extra=self._extra)
         self._write(
             lambda session: repository.add_page(
                 session, run_id=self.run_id, site_id=self.site_id, kind=kind, url=url, canonical_url=canonicalize_url(url),
@@ -266,7 +265,6 @@ class Archive:
 
         A failure to write is logged, never raised: the run's own result matters more than a cheaper next crawl.
         """
-        extra = {"site": self.site.name, "run_id": self.run_id}
         pending, self._pending_validators = self._pending_validators, {}
         if not pending:
             return 0
@@ -279,7 +277,7 @@ class Archive:
                     missing = found - settled
                     if missing:
                         log.info("%s: %d article(s) not stored by this run, validators not saved (e.g. %s)",
-                                 url, len(missing), min(missing), extra=extra)  # fmt: skip
+                                 url, len(missing), min(missing), extra=self._extra)  # fmt: skip
                         continue
                     repository.save_validators(
                         session, self.site_id, url, _fits(etag, VALIDATOR_MAX["etag"]),
@@ -287,9 +285,9 @@ class Archive:
                     )  # fmt: skip
                     saved += 1
         except SQLAlchemyError as exc:
-            log.warning("could not save HTTP validators: %s", exc, extra=extra)
+            log.warning("could not save HTTP validators: %s", exc, extra=self._extra)
             return 0
-        log.info("HTTP validators saved for %d of %d feed, sitemap and listing URLs", saved, len(pending), extra=extra)
+        log.info("HTTP validators saved for %d of %d feed, sitemap and listing URLs", saved, len(pending), extra=self._extra)
         return saved
 
     def counts(self) -> dict[str, int]:
@@ -335,7 +333,7 @@ class Archive:
         pages = self._counts["pages"]
         if pages:
             per_page = ", ".join(f"{step} {seconds * 1000 / pages:.1f} ms" for step, seconds in self.timings().items())
-            log.info("time per page over %d pages: %s", pages, per_page, extra={"site": self.site.name, "run_id": self.run_id})
+            log.info("time per page over %d pages: %s", pages, per_page, extra=self._extra)
 
     def _read(self, query: Callable[[Session], T]) -> T:
         """Run a read, retrying a dropped connection or a busy database as writes are retried; a database still
@@ -347,8 +345,7 @@ class Archive:
             except OperationalError as exc:
                 if attempt == WRITE_ATTEMPTS:
                     raise database_error(exc) or exc from exc
-                extra = {"site": self.site.name, "run_id": self.run_id}
-                log.warning("database read failed (%s), retrying", exc.orig, extra=extra)
+                log.warning("database read failed (%s), retrying", exc.orig, extra=self._extra)
                 time.sleep(0.5 * 2 ** (attempt - 1))
         raise AssertionError("unreachable")
 
@@ -362,7 +359,7 @@ class Archive:
             except (OperationalError, IntegrityError) as exc:
                 # IntegrityError: another process stored the same URL a moment ago; a retry sees it as same_url.
                 if attempt == WRITE_ATTEMPTS:
-                    log.error("could not write %s: %s", url, exc, extra={"site": self.site.name, "run_id": self.run_id})
+                    log.error("could not write %s: %s", url, exc, extra=self._extra)
                     return IngestOutcome("error", url, error=f"database write failed: {exc.orig}")
                 time.sleep(0.5 * 2 ** (attempt - 1))
         raise AssertionError("unreachable")
