@@ -365,7 +365,18 @@ _CHROME_LINE_RE = re.compile(
     # gallery counters ("Image 1 of 8", "1of/8") and newsletter boxes
     r"|(?:(?:image|photo|slide|ảnh)\s*)?\d+\s*(?:of|/|trên)\s*/?\s*\d+|back\s+to\s+gallery"
     r"|keep\s+an\s+eye\s+on\s+your\s+inbox.{0,80}|there\s+was\s+an\s+error\s+processing\s+your\s+subscription.{0,20}"
-    r"|sorry!?|our\s+standards\s*:.{0,80})$",
+    r"|sorry!?|our\s+standards\s*:.{0,80}"
+    # a visitor counter ("Đang truy cập: 12", "Hôm nay: 845", "Tổng: 1.208.447"), a rating widget
+    r"|(?:đang\s+(?:truy\s+cập|online|trực\s+tuyến)|hôm\s+(?:nay|qua)|tuần\s+(?:này|trước)|tháng\s+(?:này|trước)|năm\s+nay"
+    r"|tổng(?:\s+(?:số|cộng))?(?:\s+lượt\s+truy\s+cập)?|lượt\s+truy\s+cập|visitors?(?:\s+today)?|online|today|yesterday"
+    r"|total(?:\s+visits)?)\s*:\s*\d[\d.,]*"
+    r"|(?:đánh\s+giá\s+bài\s+viết|rate\s+this\s+(?:article|post|story))\s*:?.{0,60}"
+    # attachments: the label and each file ("- QD-cong-nhan.pdf (1,2 MB)")
+    r"|(?:tệp|file|tập\s+tin|tài\s+liệu)\s+đính\s+kèm\s*:?|attachments?\s*:?"
+    r"|\S+\.(?:pdf|docx?|xlsx?|pptx?|zip|rar)(?:\s*\([\d.,]+\s*[kmg]?b\))?"
+    r"|.{1,150}\.(?:pdf|docx?|xlsx?|pptx?|zip|rar)\s*\([\d.,]+\s*[kmg]?b\)"
+    # a meta row: a date, then the view count ("09:30 | 14/11/2024 Người đăng: admin … 642 lượt xem")
+    r"|.{0,40}\d{1,2}[/.-]\d{1,2}[/.-]\d{2,4}.{0,150}\s\d[\d.,]*\s*(?:lượt\s+(?:xem|đọc)|lần\s+đọc|views?))$",
     re.IGNORECASE,
 )
 

@@ -61,10 +61,10 @@ _PHOTO_ONLY_RE = re.compile(
     r"|(?:photo(?:graph)?s?|images?|video|illustration)\s+(?:by|courtesy)\b)",
     re.IGNORECASE,
 )
-# Where a line holds several credits: "PV: Lan Anh | BTV: Ngọc Diệp", "Bài: THU TRANG - Ảnh: ĐỨC ANH".
-_SEGMENT_SPLIT_RE = re.compile(
-    rf"\s*\|\s*|\s*;\s*(?=(?:{_CREDIT_ROLES})\s*[:：])|\s+[-–—]\s+(?=(?:{_CREDIT_ROLES})\s*[:：])", re.IGNORECASE
-)
+# Where a line holds several credits: "PV: Lan Anh | BTV: Ngọc Diệp", "Bài: THU TRANG - Ảnh: ĐỨC ANH",
+# "Ảnh: HOÀNG HÀ – Bài: MAI CHI".
+_NEXT_CREDIT = rf"(?=(?:{_CREDIT_ROLES}|bài(?:\s*viết)?|tin|nội\s*dung)\s*[:：])"
+_SEGMENT_SPLIT_RE = re.compile(rf"\s*\|\s*|\s*;\s*{_NEXT_CREDIT}|\s+[-–—]\s+{_NEXT_CREDIT}", re.IGNORECASE)
 # Titles before a name: "Thầy Nguyễn Văn Bình", "TS. Trần An", "Dr. Jane Doe".
 # Titles before a name, one or several ("Thượng tá, ThS. PHẠM QUANG HUY", "BSCKII. Hoàng Văn Thái", "Dr. Jane Doe"):
 # military and police ranks, teachers' and academic titles, and any short abbreviation closed by a dot.
@@ -84,12 +84,17 @@ _HONORIFIC_RE = re.compile(
 _TRAILING_PAREN_RE = re.compile(r"\s*\([^()]{1,80}\)\s*$")
 # "Theo TTXVN", "(Theo Báo Nhân Dân)", "Nguồn: VnExpress", "Nguồn tin: …"
 _ATTRIBUTION_RE = re.compile(
-    r"^\s*\(?\s*(?:theo|nguồn(?:\s*tin)?\s*[:：]|source\s*:)\s*(?P<source>[^()]{2,80}?)\s*\)?\s*\.?\s*$", re.IGNORECASE
+    r"^\s*\(?\s*(?:theo(?!\s+dõi\b)|nguồn(?:\s*tin)?\s*[:：]|source\s*:)"  # "Theo dõi" is a follow button
+    r"\s*(?P<source>[^()]{2,80}?)\s*\)?\s*\.?\s*$",
+    re.IGNORECASE,
 )
 _TRAILING_ATTRIBUTION_RE = re.compile(r"\s*[(\[]\s*(?:theo|nguồn\s*[:：]?)\s*(?P<source>[^()\[\]]{2,80}?)\s*[)\]]\s*$", re.I)
 # "(tổng hợp)", "(TH)", "(st)", "(sưu tầm)", "(lược dịch)", "(TTXVN)": how the text was made, or an agency.
 _TRAILING_NOTE_RE = re.compile(r"\s*[(\[]\s*(?P<note>[^()\[\]]{1,40})\s*[)\]]\s*$")
-_COMPILED_NOTES = frozenset({"tổng hợp", "th", "st", "sưu tầm", "lược dịch", "dịch", "biên dịch", "th.", "tổng hợp, lược dịch"})
+_COMPILED_NOTES = frozenset({
+    "tổng hợp", "th", "st", "sưu tầm", "lược dịch", "dịch", "biên dịch", "th.", "tổng hợp, lược dịch",
+    "thực hiện", "ghi", "ghi chép", "lược ghi",  # "PHƯƠNG LINH - QUỐC TUẤN (thực hiện)": who made the interview
+})  # fmt: skip
 # Job titles after an English byline name ("Staff Writer", "Correspondent"): neither a person nor an outlet.
 _ENGLISH_ROLE_RE = re.compile(
     r"\b(?:writer|reporter|correspondent|editor|columnist|contributor|producer|intern|coordinator|officer|manager"
@@ -297,7 +302,8 @@ def _name_parts(body: str) -> list[str]:
     pieces = re.split(f"({_NAME_SEPARATORS_RE.pattern})", body, flags=re.IGNORECASE)
     parts = [pieces[0]]
     for separator, part in zip(pieces[1::2], pieces[2::2], strict=True):
-        if _DASH_SEPARATOR_RE.fullmatch(separator) and parts[-1].strip() and _is_unit(parts[-1]) and len(parts) > 1:
+        continues = _is_unit(parts[-1]) or _ENGLISH_ROLE_RE.search(parts[-1])  # "Programme Manager – Disaster Risk Reduction"
+        if _DASH_SEPARATOR_RE.fullmatch(separator) and parts[-1].strip() and continues and len(parts) > 1:
             parts[-1] = f"{parts[-1]}{separator}{part}"
         else:
             parts.append(part)
@@ -332,7 +338,11 @@ def _parse_segment(text: str, lenient: bool) -> Byline | None:
     parts = [p for p in (_without_title(_nfc(p)) for p in _name_parts(body)) if p and not _TITLE_ONLY_RE.match(p)]
     if not parts:
         return Byline((), attribution) if attribution else None
-    names = [p for p in parts if looks_like_name(p) and not _is_unit(p) and not (english and _ENGLISH_ROLE_RE.search(p))]
+    names = [
+        p for p in parts
+        if looks_like_name(p) and not _is_unit(p) and not (english and _ENGLISH_ROLE_RE.search(p))
+        and (lenient or not _capitals_headline(p))
+    ]  # fmt: skip
     units = [p for p in parts if _is_unit(p)]
     if english and not names and units:
         if len(units) == 1 and is_institution(units[0]):
@@ -351,6 +361,12 @@ def _parse_segment(text: str, lenient: bool) -> Byline | None:
     if lenient and names:
         return Byline(clean_author_names(names), attribution)
     return None
+
+
+def _capitals_headline(part: str) -> bool:
+    """A Vietnamese phrase in capitals that is no name ("GIÁ LỢN HƠI TĂNG NHẸ", a related headline): several words, not
+    mostly the syllables of names. (Unaccented capitals, "JOHN SMITH", are left to the other checks.)"""
+    return part == part.upper() and len(part.split()) >= 2 and not part.isascii() and not plausible_vietnamese_name(part)
 
 
 def _is_unit_line(line: str) -> bool:

@@ -185,8 +185,10 @@ def structured_dates(tree: etree._Element, tz: ZoneInfo, order: str) -> list[Dat
             if date := parse_date_found(str(value), tz, order=order):
                 found.append(DatedSource(date, "meta"))
     # itemprop=datePublished on an element that only prints the date ("<li itemprop=datePublished>14 Tháng Năm, 2024")
+    # (a microformat ``<abbr class="published" title="2024-06-03T14:05:00+07:00">14:05</abbr>`` states it in its title)
     for node in tree.xpath("//*[@itemprop='datePublished'][not(@content) and not(@datetime)]"):
-        if date := parse_date_found(" ".join(" ".join(node.itertext()).split()), tz, order=order):
+        shown = " ".join(" ".join(node.itertext()).split())
+        if date := parse_date_found(str(node.get("title") or ""), tz, order=order) or parse_date_found(shown, tz, order=order):
             found.append(DatedSource(date, "meta"))
     times = tree.xpath(_PUBLISHED_TIMES) or _outside_comments(tree.xpath("//article//time[@datetime]"))[:1]
     all_times = _outside_comments(tree.xpath("//time[@datetime]"))

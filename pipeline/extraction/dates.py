@@ -254,6 +254,8 @@ def _parse_fallback(text: str, tz: ZoneInfo, order: str, reference: datetime | N
     }
     if reference is not None:
         settings["RELATIVE_BASE"] = reference.astimezone(tz).replace(tzinfo=None)
+    else:  # "14:05" or "June 3" alone is no date: dateparser would fill in today's day or year
+        settings["REQUIRE_PARTS"] = ["day", "month", "year"]
     data = DateDataParser(languages=["vi", "en"], settings=settings).get_date_data(text)
     parsed = data.date_obj if data else None
     if parsed is None or parsed.tzinfo is None or data.period not in ("day", "time") or _valid(parsed) is None:

@@ -110,16 +110,39 @@ def _source_name(node: etree._Element, label: str) -> str:
 
 
 def _in_block(node: etree._Element, pattern: re.Pattern[str]) -> bool:
-    """Whether ``node`` or an ancestor below ``<body>`` has a class or id matching ``pattern``."""
+    """Whether ``node`` or an ancestor inside ``<main>`` (else ``<body>``) has a class or id matching ``pattern``."""
+    return any(pattern.search(f"{element.get('class', '')} {element.get('id', '')}") for element in _ancestors_in_page(node))
+
+
+def _ancestors_in_page(node: etree._Element) -> list[etree._Element]:
+    """``node`` and its ancestors up to ``<main>`` or, without one, below ``<body>``: classes further out describe the
+    layout ("has-sidebar", Olivero's "sidebar-grid" around the main column), not where the node sits."""
+    chain: list[etree._Element] = []
     for element in (node, *node.iterancestors()):
         if element.tag in ("body", "html"):
-            return False  # body classes describe the layout ("has-sidebar"), not where the node sits
-        if pattern.search(f"{element.get('class', '')} {element.get('id', '')}"):
-            return True
-    return False
+            break
+        chain.append(element)
+        if element.tag == "main" or element.get("role") == "main":
+            break
+    return chain
 
 
 _MAX_BYLINE_CHARS = 80
+_AUTHOR_BOX_RE = re.compile(r"author-?(?:box|info|card)", re.IGNORECASE)
+_MAX_AUTHOR_BOX_CHARS = 160
+
+
+def _in_author_bio_or_elsewhere(node: etree._Element) -> bool:
+    """Whether ``node`` sits where a byline does not: comments, related lists, sidebars, an author's bio. An "author
+    box" that holds no more than a byline ("Written by Dr. X, Programme Manager", avatar and name) is the byline."""
+    if not _in_block(node, _NOT_BYLINE_RE):
+        return False
+    for element in _ancestors_in_page(node):
+        names = f"{element.get('class', '')} {element.get('id', '')}"
+        short_box = _AUTHOR_BOX_RE.search(names) and len(node_text(element)) <= _MAX_AUTHOR_BOX_CHARS
+        if _NOT_BYLINE_RE.search(names) and not short_box:
+            return True
+    return False
 
 
 def _byline_texts(node: etree._Element) -> list[str]:
@@ -149,47 +172,99 @@ def _text_with_breaks(node: etree._Element) -> str:
     return "".join(parts)
 
 
+def _is_byline_candidate(node: etree._Element) -> bool:
+    """Whether a node the XPath found is marked up as a byline (attribute, id or class) and sits where bylines do."""
+    by_attribute = node.get("rel") == "author" or "author" in node.get("itemprop", "")
+    by_id = any(word in node.get("id", "").lower() for word in ("author", "byline"))  # "lblAuthor" too
+    by_class = bool(_BYLINE_CLASS_RE.search(node.get("class", "")) or _CAMEL_BYLINE_CLASS_RE.search(node.get("class", "")))
+    if not (by_attribute or by_id or by_class) or _in_author_bio_or_elsewhere(node):
+        return False
+    return not (_IMAGE_CREDIT_RE.search(f"{node.get('class', '')} {node.get('id', '')}") or node.get("itemprop") == "creator")
+
+
+def _same_kind(node: etree._Element, first: etree._Element) -> bool:
+    """Whether ``node`` is another credit of the byline ``first`` opened: same tag and class, in the same byline block
+    (siblings, or cousins such as Tuổi Trẻ's one "author-info" box per writer)."""
+    if node.tag != first.tag or node.get("class") != first.get("class"):
+        return False
+    near = list(first.iterancestors())[:3]
+    return any(a in near for a in list(node.iterancestors())[:3])
+
+
+def _attribution_of(node: etree._Element) -> str:
+    """The source an element beside the byline credits: "<span class='author-source'>(Theo Kyodo)</span>", "AAP"."""
+    text = node_text(node)
+    found = parse_byline(text, lenient=True) if text else None
+    if found is not None and found.attribution and not found.authors:
+        return found.attribution
+    return text if is_agency(text) else ""
+
+
 def _byline_element(tree: etree._Element, site_names: set[str], lang: str) -> Byline:
     """The authors named by the first element marked up as a byline (outside comments, related blocks and author
-    boxes) whose text reads as names, with its siblings of the same class ("<a class='author-name'>" twice); on
-    Vietnamese pages an editorial unit ("Nhóm phóng viên") is an author too. An attribution found on the way
-    ("Theo TTXVN" in the author field) is kept."""
+    bios) whose text reads as names — the innermost such element, so that a date or a reading time beside the names
+    stays out — with its siblings of the same kind ("<a class='author-name'>" twice); on Vietnamese pages an editorial
+    unit ("Nhóm phóng viên") is an author too. An attribution found on the way ("Theo TTXVN" in the author field) is
+    kept."""
+    candidates = [n for n in _BYLINE_CANDIDATES(tree) if _is_byline_candidate(n)]
+    readings: dict[etree._Element, tuple[list[str], str]] = {}
+
+    def reading(node: etree._Element) -> tuple[list[str], str]:
+        if node not in readings:
+            readings[node] = _byline_people(node, site_names, lang)
+        return readings[node]
+
+    inside = set(candidates)
     attribution = ""
     first: etree._Element | None = None
     names: list[str] = []
-    candidates = _BYLINE_CANDIDATES(tree)
     # What the page shows first; <meta> authors (DNN's "MetaAuthor" holds the site's name) only when nothing shows one.
     for node in [n for n in candidates if n.tag != "meta"] + [n for n in candidates if n.tag == "meta"]:
-        by_attribute = node.get("rel") == "author" or "author" in node.get("itemprop", "")
-        by_id = any(word in node.get("id", "").lower() for word in ("author", "byline"))  # "lblAuthor" too
-        by_class = bool(_BYLINE_CLASS_RE.search(node.get("class", "")) or _CAMEL_BYLINE_CLASS_RE.search(node.get("class", "")))
-        if not (by_attribute or by_id or by_class) or _in_block(node, _NOT_BYLINE_RE):
-            continue
-        if _IMAGE_CREDIT_RE.search(f"{node.get('class', '')} {node.get('id', '')}") or node.get("itemprop") == "creator":
-            continue
-        if first is not None and (node.getparent() is not first.getparent() or node.get("class") != first.get("class")):
-            if not attribution and is_agency(agency := node_text(node)):
-                attribution = agency  # "By Callum Reid" then "<div class='byline-agency'>AAP</div>"
+        if first is not None and not _same_kind(node, first):
+            attribution = attribution or _attribution_of(node)  # "By Callum Reid" then "<div class='agency'>AAP</div>"
             continue  # after the first byline element, only its siblings of the same kind
-        for text in _byline_texts(node):
-            found = parse_byline(text, lenient=True) if text else None
-            if found is None:
-                continue
-            attribution = attribution or found.attribution
-            people = list(_person_names([n for n in found.authors if looks_like_name(n)], site_names))
-            if not people and lang == "vi":  # an editorial unit or desk signs ("Nhóm phóng viên", "PV", "BBT")
-                people = [
-                    n for n in found.authors
-                    if (is_unit_name(n) or plausible_vietnamese_name(n)) and n.casefold() not in site_names
-                ]  # fmt: skip
-            if not people:  # an institution's office signs its own news ("Press Office")
-                people = [n for n in found.authors if is_institution(n) and n.casefold() not in site_names]
-            if not people and found.authors and all(is_agency(n) for n in found.authors):
-                attribution = attribution or found.authors[0]  # "<span class='agency'>Reuters</span>": the wire's copy
-            if people and first is None:
-                first = node
-            names.extend(people)
+        people, found_attribution = reading(node)
+        attribution = attribution or found_attribution
+        if people and first is None and any(reading(d)[0] for d in node.iterdescendants() if d in inside):
+            continue  # Ghost's "article-byline" holds the date too: its inner "author-name" names the writers alone
+        if people and first is None:
+            first = node
+        names.extend(people)
     return Byline(clean_author_names(names), attribution)
+
+
+def _byline_people(node: etree._Element, site_names: set[str], lang: str) -> tuple[list[str], str]:
+    """The persons (or, on Vietnamese pages, the signing unit) a byline element names, and the attribution it gives;
+    when its text as a whole names nobody, the names it links ("<a class='name'>Hoàng Hương</a><span>Theo dõi</span>",
+    a follow button beside the name)."""
+    texts = _byline_texts(node)
+    names, attribution = _people_in(texts, site_names, lang)
+    if not names and node.tag != "meta":
+        links = [t for t in (node_text(a) for a in node.iter("a")) if t and t not in texts]
+        names = _people_in(links, site_names, lang)[0]
+    return names, attribution
+
+
+def _people_in(texts: Sequence[str], site_names: set[str], lang: str) -> tuple[list[str], str]:
+    names: list[str] = []
+    attribution = ""
+    for text in texts:
+        found = parse_byline(text, lenient=True) if text else None
+        if found is None:
+            continue
+        attribution = attribution or found.attribution
+        people = list(_person_names([n for n in found.authors if looks_like_name(n)], site_names))
+        if not people and lang == "vi":  # an editorial unit or desk signs ("Nhóm phóng viên", "PV", "BBT")
+            people = [
+                n for n in found.authors
+                if (is_unit_name(n) or plausible_vietnamese_name(n)) and n.casefold() not in site_names
+            ]  # fmt: skip
+        if not people:  # an institution's office signs its own news ("Press Office")
+            people = [n for n in found.authors if is_institution(n) and n.casefold() not in site_names]
+        if not people and found.authors and all(is_agency(n) for n in found.authors):
+            attribution = attribution or found.authors[0]  # "<span class='agency'>Reuters</span>": the wire's copy
+        names.extend(people)
+    return names, attribution
 
 
 # Particles that may stand lower-case inside a name ("Ludwig van Beethoven", "Ana de la Torre").

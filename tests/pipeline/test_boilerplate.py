@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import lxml.html
+import pytest
 
-from pipeline.extraction.boilerplate import block_text, is_related_heading, side_columns, teaser_items
+from pipeline.extraction.boilerplate import block_text, is_chrome_line, is_related_heading, side_columns, teaser_items
 
 SUMMARY = "Tóm tắt: hội tiếp nhận ủng hộ, trao quà cho người dân vùng lũ và tổ chức nhiều hoạt động thiện nguyện..."
 
@@ -60,3 +61,20 @@ def test_side_columns_are_the_grid_columns_beside_the_headline() -> None:
 def test_comment_box_headings() -> None:
     for heading in ("Ý kiến bạn đọc (0)", "Bình luận", "3 Comments", "Leave a Reply"):
         assert is_related_heading(heading), heading
+
+
+@pytest.mark.parametrize(
+    ("line", "chrome"),
+    [
+        ("Đang truy cập: 12", True),  # a visitor counter
+        ("Tổng lượt truy cập: 14,399,066", True),
+        ("Tệp đính kèm:", True),  # attachments
+        ("- QD-cong-nhan-GVDG-TH.pdf (1,2 MB)", True),
+        ("Đánh giá bài viết: ★★★★☆ (4,2/5 - 17 lượt)", True),
+        ("09:30 | 14/11/2024 Người đăng: admin 642 lượt xem", True),  # a meta row with its view count
+        ("Hôm nay: trời mưa to ở vùng núi phía Bắc", False),  # prose after the same words stays
+        ("Tổng: có 45 người tham gia.", False),
+    ],
+)
+def test_page_furniture_lines(line: str, chrome: bool) -> None:
+    assert is_chrome_line(line) is chrome

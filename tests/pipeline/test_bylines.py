@@ -60,10 +60,24 @@ from pipeline.extraction.bylines import (
         ("Bởi Ban biên tập -", ("Ban biên tập",), ""),  # a theme's "by", and the separator before its date
         ("Viết bởi Trần Hoa", ("Trần Hoa",), ""),
         ("Story and photos by Kevin Nguyen", ("Kevin Nguyen",), ""),
+        ("PHƯƠNG LINH - QUỐC TUẤN (thực hiện)", ("PHƯƠNG LINH", "QUỐC TUẤN"), ""),  # who made the interview
+        ("Ảnh: HOÀNG HÀ – Bài: MAI CHI", ("MAI CHI",), ""),  # the photo credit first, then the writer's
+        # a job title's dash continues the title: the programme is no second writer
+        ("Written by Dr. Hoang Minh Duc, Programme Manager – Disaster Risk Reduction", ("Hoang Minh Duc",), ""),
     ],
 )
 def test_parse_byline(line: str, authors: tuple[str, ...], attribution: str) -> None:
     assert parse_byline(line) == Byline(authors, attribution)
+
+
+def test_a_follow_button_is_no_attribution() -> None:
+    assert parse_byline("Theo dõi", lenient=True) is None or parse_byline("Theo dõi", lenient=True).attribution == ""
+
+
+def test_a_related_headline_in_capitals_is_no_closing_byline() -> None:
+    lines = ["Lead paragraph of the story.", "Body paragraph.", "Bài, ảnh: MINH TUẤN", "GIÁ LỢN HƠI TĂNG NHẸ, NGƯỜI CHĂN NUÔI TÁI ĐÀN"]
+    assert parse_byline(lines[-1]) is None
+    assert parse_byline("GIÁ LỢN HƠI TĂNG NHẸ, NGƯỜI CHĂN NUÔI TÁI ĐÀN", lenient=True) is not None  # marked lines may
 
 
 @pytest.mark.parametrize(

@@ -110,3 +110,15 @@ def test_parse_date_found(text: str, moment: datetime, precision: str, explicit:
     found = parse_date_found(text, TZ)
     assert found is not None
     assert (found.moment, found.precision, found.explicit_offset) == (moment, precision, explicit)
+
+
+@pytest.mark.parametrize("text", ["14:05", "lúc 9:30 a.m.", "June 3"])
+def test_a_time_or_a_yearless_day_alone_is_no_date(text: str) -> None:
+    """Without a reference (a listing's date) dateparser would fill in today's day or this year."""
+    assert parse_date_found(text, TZ) is None
+
+
+def test_a_microformat_abbr_states_its_date_in_its_title() -> None:
+    stamp = "<abbr class='published' itemprop='datePublished' title='2024-06-03T14:05:00+07:00'>14:05</abbr>"
+    got = extract(page(dateline=f"<div class='post-footer'>{stamp}</div>"), "https://example.vn/a", SITE)
+    assert got.published_at == datetime(2024, 6, 3, 14, 5, tzinfo=TZ)

@@ -264,6 +264,47 @@ def test_a_visible_byline_beats_a_meta_author_naming_the_site() -> None:
     assert got.authors == ("Ngọc Lan",)
 
 
+def test_a_short_author_box_is_the_byline_and_an_account_is_not() -> None:
+    head = '<meta name="author" content="ctv_doisong">'
+    box = (
+        "<div class='author-box'><img class='avatar' src='/a.jpg' alt=''> <a class='author-name' rel='author'"
+        " href='/tac-gia/minh-chau'>ThS. Minh Châu</a> - <a class='author-name' rel='author' href='/tac-gia/le-hang'>"
+        "Lê Hằng</a></div>"
+    )
+    got = extract(_page(head=head, extra=box), "https://example.vn/a", GENERIC)
+    assert got.authors == ("Minh Châu", "Lê Hằng")
+
+
+def test_the_innermost_byline_element_names_the_writers() -> None:
+    """Ghost's byline block holds the date and the reading time around its author names; Tuổi Trẻ's has one box per
+    writer, each with a "Theo dõi" (follow) button."""
+    ghost = (
+        "<div class='article-byline'><section class='article-byline-content'><div class='article-byline-meta'>"
+        "<h4 class='author-name'><a href='/author/a/'>Nguyễn Thảo Vy</a>, <a href='/author/b/'>Trần Đức Huy</a></h4>"
+        "<div class='byline-meta-content'><time datetime='2024-05-14'>14 thg 5, 2024</time> • 6 phút đọc</div>"
+        "</div></section></div>"
+    )
+    assert extract(_page(extra=ghost), "https://example.vn/a", GENERIC).authors == ("Nguyễn Thảo Vy", "Trần Đức Huy")
+    boxes = "".join(
+        f"<div class='author-info'><div class='author-meta'><a class='name' href='/tac-gia/x'>{name}</a>"
+        "<span class='author-follow'><i class='icon-plus'></i> Theo dõi</span></div></div>"
+        for name in ("Hoàng Hương", "Mai Trâm")
+    )
+    got = extract(_page(extra=f"<div class='detail-author'>{boxes}</div>"), "https://example.vn/a", GENERIC)
+    assert (got.authors, got.attribution) == (("Hoàng Hương", "Mai Trâm"), "")
+
+
+def test_a_layout_wrapper_named_sidebar_around_main_is_no_sidebar() -> None:
+    field = (
+        "<div class='field field--name-field-tac-gia'><div class='field__label'>Tác giả</div>"
+        "<div class='field__item'>Văn phòng Hiệp hội</div></div>"
+    )
+    html = _page(extra="").replace("<body>", "<body><div class='sidebar-grid'><main>").replace(
+        "</article>", f"</article>{field}</main></div>"
+    )
+    assert extract(html, "https://example.vn/a", GENERIC).authors == ("Văn phòng Hiệp hội",)
+
+
 def test_a_department_signing_in_bold_before_the_attachments_is_the_author() -> None:
     head = '<meta name="COPYRIGHT" content="Copyright 2024 by Cục Thống kê tỉnh Nam Định"><meta id="MetaAuthor" name="AUTHOR" content="Cục Thống kê tỉnh Nam Định">'
     body = BODY + BODY.replace("Đoạn", "Phần") + '<p align="right"><b>Phòng Thống kê Tổng hợp</b></p><p><b>File đính kèm:</b> bao-cao.pdf</p>'
