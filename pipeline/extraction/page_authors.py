@@ -128,6 +128,7 @@ def _ancestors_in_page(node: etree._Element) -> list[etree._Element]:
 
 
 _MAX_BYLINE_CHARS = 80
+_MAX_LINKED_NAMES = 4
 _AUTHOR_BOX_RE = re.compile(r"author-?(?:box|info|card)", re.IGNORECASE)
 _MAX_AUTHOR_BOX_CHARS = 160
 
@@ -239,9 +240,10 @@ def _byline_people(node: etree._Element, site_names: set[str], lang: str) -> tup
     a follow button beside the name)."""
     texts = _byline_texts(node)
     names, attribution = _people_in(texts, site_names, lang)
-    if not names and node.tag != "meta":
+    if not names and node.tag != "meta" and len(node_text(node)) <= _MAX_BYLINE_CHARS:  # a byline, not a menu
         links = [t for t in (node_text(a) for a in node.iter("a")) if t and t not in texts]
-        names = _people_in(links, site_names, lang)[0]
+        if len(links) <= _MAX_LINKED_NAMES:
+            names = _people_in(links, site_names, lang)[0]
     return names, attribution
 
 
