@@ -21,12 +21,12 @@ bench = load_bench("extraction")
 SETS = ("dev", "holdout")
 MIN_SHAPES = {"dev": 10, "holdout": 10}
 # Per set and field, the floor for newsharvest on its own. dev: the bar of issue 8 (the rules were written against
-# these pages). holdout (v8): a little under what its one blind run measured, before any of it was read (title 0.933,
-# day 0.967, time 0.933, authors 0.800, body F1 0.929; README, "Extraction quality") — authors and body are below
-# the bar of issue 8 there.
+# these pages). holdout (v11): a little under what its one blind run measured, before any of it was read (title 1.000,
+# day 1.000, time 0.967, authors 0.633, body F1 0.969; README, "Extraction quality") — authors are below the bar of
+# issue 8 there.
 FLOORS = {
     "dev": {"title": 0.97, "day": 1.0, "time": 0.95, "authors": 0.95, "body_f1": 0.95},
-    "holdout": {"title": 0.97, "day": 0.93, "time": 0.93, "authors": 0.75, "body_f1": 0.95},
+    "holdout": {"title": 0.97, "day": 0.97, "time": 0.93, "authors": 0.6, "body_f1": 0.95},
 }
 COMPARED = ("title", "day", "time", "authors", "body_f1")
 
