@@ -24,14 +24,22 @@ from sqlalchemy import (
     Text,
     TypeDecorator,
     UniqueConstraint,
+    delete,
+    event,
+    insert,
+    inspect,
+    update,
 )
-from sqlalchemy.engine import Dialect
-from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+from sqlalchemy.engine import Connection, Dialect
+from sqlalchemy.orm import DeclarativeBase, Mapped, Mapper, mapped_column
+
+from storage.folding import fold_for_search
 
 __all__ = [
     "Base",
     "CrawlRun",
     "Document",
+    "DocumentSearch",
     "DocumentSignature",
     "DocumentUrl",
     "HttpValidator",
@@ -253,3 +261,41 @@ class SiteTemplateRecord(Base):
     pages_archived: Mapped[int] = mapped_column(Integer)  # the site's archived article pages when it was learned
     blocks: Mapped[list[dict[str, Any]]] = mapped_column(JSON, default=list)
     learned_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class DocumentSearch(Base):
+    """A document's title and text folded for search (``storage.folding``), kept in step with ``documents`` by the
+    mapper events below. The full-text index over it is the migrations' (SQLite: the FTS5 table ``document_fts``
+    and its triggers; PostgreSQL: the generated ``search_vector`` column and its GIN index); ``storage.search``
+    queries it."""
+
+    __tablename__ = "document_search"
+
+    document_id: Mapped[int] = mapped_column(ForeignKey("documents.id"), primary_key=True, autoincrement=False)
+    title: Mapped[str] = mapped_column(Text)
+    body: Mapped[str] = mapped_column(Text)
+
+
+def search_row(document: Document) -> dict[str, Any]:
+    """The ``document_search`` row of ``document``."""
+    return {"document_id": document.id, "title": fold_for_search(document.title), "body": fold_for_search(document.text)}
+
+
+@event.listens_for(Document, "after_insert")
+def _index_new_document(_mapper: Mapper[Document], connection: Connection, document: Document) -> None:
+    connection.execute(insert(DocumentSearch).values(**search_row(document)))
+
+
+@event.listens_for(Document, "after_update")
+def _index_changed_document(_mapper: Mapper[Document], connection: Connection, document: Document) -> None:
+    state = inspect(document)
+    if not (state.attrs.title.history.has_changes() or state.attrs.text.history.has_changes()):
+        return
+    row = search_row(document)
+    if connection.execute(update(DocumentSearch).where(DocumentSearch.document_id == document.id).values(**row)).rowcount == 0:
+        connection.execute(insert(DocumentSearch).values(**row))
+
+
+@event.listens_for(Document, "before_delete")
+def _unindex_document(_mapper: Mapper[Document], connection: Connection, document: Document) -> None:
+    connection.execute(delete(DocumentSearch).where(DocumentSearch.document_id == document.id))

@@ -1,0 +1,265 @@
+"""Full-text search over the archive, the way people type Vietnamese: with or without diacritics.
+
+Titles and texts are indexed folded (``storage.folding``: no diacritics, "đ" as "d", case-folded) and every query is
+folded the same way, so "dai hoi dang bo" finds "Đại hội Đảng bộ" and "hoà" finds "hòa". A query is words (all must
+occur, in any order) and "quoted phrases" (their words in that order). Results are ranked with the title above the
+text (SQLite FTS5's BM25 with the title weighted 10 to 1; PostgreSQL's ``ts_rank`` with the title as weight A), and
+near-duplicates of one story are collapsed into its best-ranked document unless asked for.
+"""
+
+from __future__ import annotations
+
+import html
+import re
+import shlex
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import func, select, text
+from sqlalchemy.orm import Session
+
+from storage.folding import fold_for_search, search_words
+from storage.models import Document, DocumentUrl, SiteRecord
+
+__all__ = ["SearchHit", "SearchQuery", "SearchQueryError", "parse_query", "search", "snippet"]
+
+# Candidates fetched per result asked for, so that collapsing near-duplicates still fills the page.
+_CANDIDATES_PER_HIT = 4
+_MAX_CANDIDATES = 1000
+_SNIPPET_WORDS = 32
+_TITLE_WEIGHT = 10.0  # BM25 weight of the title against the text's 1.0 (SQLite)
+
+
+class SearchQueryError(ValueError):
+    """A query with nothing to search for (no word after folding), or one that does not parse."""
+
+
+@dataclass(frozen=True)
+class SearchQuery:
+    """A parsed query: folded words that must all occur, and folded phrases whose words must occur in order."""
+
+    words: tuple[str, ...]
+    phrases: tuple[tuple[str, ...], ...]
+
+    @property
+    def all_words(self) -> frozenset[str]:
+        """Every word the query looks for (for highlighting)."""
+        return frozenset(self.words) | {w for phrase in self.phrases for w in phrase}
+
+    def fts5(self) -> str:
+        """The query as an FTS5 MATCH expression (each word and phrase quoted: nothing is read as an operator)."""
+        return " ".join([f'"{w}"' for w in self.words] + ['"' + " ".join(p) + '"' for p in self.phrases])
+
+    def tsquery(self) -> str:
+        """The query as a PostgreSQL ``to_tsquery('simple', …)`` expression."""
+        parts = list(self.words) + ["(" + " <-> ".join(p) + ")" if len(p) > 1 else p[0] for p in self.phrases]
+        return " & ".join(parts)
+
+
+def parse_query(query: str) -> SearchQuery:
+    """Words and "quoted phrases" of ``query``, folded. Raises ``SearchQueryError`` when nothing is left to search."""
+    try:
+        pieces = shlex.split(query.replace("\u201c", '"').replace("\u201d", '"'), posix=True)
+    except ValueError:  # an unclosed quote: read the words as they are
+        pieces = query.replace('"', " ").split()
+    words: list[str] = []
+    phrases: list[tuple[str, ...]] = []
+    for piece in pieces:
+        folded = search_words(piece)
+        if len(folded) > 1:  # a "quoted phrase", or "Lạng-Sơn", "COVID-19": parts the index split, in order
+            phrases.append(tuple(folded))
+        elif folded:
+            words.append(folded[0])
+    if not words and not phrases:
+        raise SearchQueryError(f"nothing to search for in {query!r}")
+    return SearchQuery(tuple(dict.fromkeys(words)), tuple(dict.fromkeys(phrases)))
+
+
+@dataclass(frozen=True)
+class SearchHit:
+    """One result: a document (the best-ranked of its story unless near-duplicates are included)."""
+
+    document_id: int
+    title: str
+    site: str  # the site's name, "seed" for a seed document
+    url: str | None
+    published_at: datetime | None
+    published_precision: str | None
+    score: float  # higher is better; comparable within one result list only
+    snippet: str  # HTML: the text escaped, the matched words in <mark>
+    cluster_id: int  # the story's root document
+    duplicate_of: int | None
+    also_matched: tuple[int, ...] = field(default=())  # other documents of the same story that matched (collapsed)
+
+    def as_json(self) -> dict[str, Any]:
+        return {
+            "id": self.document_id,
+            "title": self.title,
+            "site": self.site,
+            "url": self.url,
+            "published_at": self.published_at.isoformat() if self.published_at else None,
+            "published_precision": self.published_precision,
+            "score": round(self.score, 6),
+            "snippet": self.snippet,
+            "cluster_id": self.cluster_id,
+            "duplicate_of": self.duplicate_of,
+            "also_matched": list(self.also_matched),
+        }
+
+
+_SQLITE_SEARCH = """
+SELECT f.rowid AS id, -bm25(document_fts, :title_weight, 1.0) AS score
+FROM document_fts f
+JOIN documents d ON d.id = f.rowid
+LEFT JOIN sites s ON s.id = d.site_id
+WHERE document_fts MATCH :match {filters}
+ORDER BY bm25(document_fts, :title_weight, 1.0)
+LIMIT :limit
+"""
+
+_POSTGRES_SEARCH = """
+SELECT ds.document_id AS id, ts_rank(ds.search_vector, q.query) AS score
+FROM document_search ds
+CROSS JOIN (SELECT to_tsquery('simple', :match) AS query) q
+JOIN documents d ON d.id = ds.document_id
+LEFT JOIN sites s ON s.id = d.site_id
+WHERE ds.search_vector @@ q.query {filters}
+ORDER BY score DESC, ds.document_id
+LIMIT :limit
+"""
+
+
+def _details(session: Session, ids: list[int]) -> dict[int, Any]:
+    """What a hit shows of each document (through the ORM, so times come back aware)."""
+    first_url = select(func.min(DocumentUrl.url)).where(DocumentUrl.document_id == Document.id).scalar_subquery()
+    query = (
+        select(
+            Document.id,
+            Document.title,
+            Document.text,
+            func.coalesce(SiteRecord.name, "seed").label("site"),
+            Document.origin,
+            Document.origin_ref,
+            Document.published_at,
+            Document.published_precision,
+            Document.duplicate_of,
+            first_url.label("url"),
+        )
+        .outerjoin(SiteRecord, SiteRecord.id == Document.site_id)
+        .where(Document.id.in_(ids))
+    )
+    return {row.id: row for row in session.execute(query)}
+
+
+def search(
+    session: Session,
+    query: str | SearchQuery,
+    *,
+    site: str | None = None,
+    since: datetime | None = None,
+    until: datetime | None = None,
+    limit: int = 20,
+    offset: int = 0,
+    include_near_duplicates: bool = False,
+) -> list[SearchHit]:
+    """The documents matching ``query``, best first; ``site`` ("seed" for seed documents), ``since``/``until``
+    (publication time, inclusive) filter; near-duplicates are collapsed into their story unless
+    ``include_near_duplicates``."""
+    parsed = parse_query(query) if isinstance(query, str) else query
+    dialect = session.get_bind().dialect.name
+    filters, params = _filters(site, since, until, naive_utc=dialect == "sqlite")
+    wanted = offset + limit
+    # collapsing near-duplicates needs more candidates than hits
+    candidates = wanted if include_near_duplicates else min(_MAX_CANDIDATES, max(wanted * _CANDIDATES_PER_HIT, wanted + 20))
+    if dialect == "postgresql":
+        sql, match = _POSTGRES_SEARCH, parsed.tsquery()
+    else:
+        sql, match = _SQLITE_SEARCH, parsed.fts5()
+    params |= {"match": match, "limit": candidates, "title_weight": _TITLE_WEIGHT}
+    ranked = [(int(row.id), float(row.score)) for row in session.execute(text(sql.format(filters=filters)), params)]
+    if not ranked:
+        return []
+    details = _details(session, [doc_id for doc_id, _ in ranked])
+    hits: list[SearchHit] = []
+    by_story: dict[int, int] = {}  # cluster id -> index in hits
+    words = parsed.all_words
+    for doc_id, score in ranked:
+        row = details[doc_id]
+        cluster = row.duplicate_of or row.id
+        if not include_near_duplicates and cluster in by_story:
+            kept = hits[by_story[cluster]]
+            hits[by_story[cluster]] = _with_also(kept, doc_id)
+            continue
+        by_story[cluster] = len(hits)
+        url = row.url or (row.origin_ref if row.origin == "crawl" else None)
+        hits.append(
+            SearchHit(
+                document_id=row.id,
+                title=row.title,
+                site=row.site,
+                url=url,
+                published_at=row.published_at,
+                published_precision=row.published_precision,
+                score=score,
+                snippet=snippet(row.text, words),
+                cluster_id=cluster,
+                duplicate_of=row.duplicate_of,
+            )
+        )
+    return hits[offset:wanted]
+
+
+def _with_also(hit: SearchHit, doc_id: int) -> SearchHit:
+    return SearchHit(**{**hit.__dict__, "also_matched": (*hit.also_matched, doc_id)})
+
+
+def _filters(site: str | None, since: datetime | None, until: datetime | None, *, naive_utc: bool) -> tuple[str, dict[str, Any]]:
+    """SQL conditions and their parameters; times compare in UTC (SQLite stores naive UTC, ``UTCDateTime``)."""
+
+    clauses: list[str] = []
+    params: dict[str, Any] = {}
+    if site == "seed":
+        clauses.append("AND d.site_id IS NULL")
+    elif site is not None:
+        clauses.append("AND s.name = :site")
+        params["site"] = site
+    for name, moment, operator in (("since", since, ">="), ("until", until, "<=")):
+        if moment is not None:
+            clauses.append(f"AND d.published_at {operator} :{name}")
+            utc = moment.astimezone(UTC)
+            params[name] = utc.replace(tzinfo=None) if naive_utc else utc
+    return " ".join(clauses), params
+
+
+_WORD_SPAN_RE = re.compile(r"[^\W_]+")
+
+
+def snippet(body: str, words: frozenset[str] | Sequence[str], size: int = _SNIPPET_WORDS) -> str:
+    """The passage of ``body`` (about ``size`` words) with the most query words, as HTML: the text escaped and each
+    matched word in ``<mark>``; words match folded, so "dai hoi" marks "Đại hội" as printed."""
+    wanted = frozenset(words)
+    spans = list(_WORD_SPAN_RE.finditer(body))
+    if not spans:
+        return ""
+    hits = [i for i, m in enumerate(spans) if fold_for_search(m.group()) in wanted]
+    start = 0
+    if hits:
+        best = max(range(len(hits)), key=lambda k: sum(1 for h in hits[k:] if h < hits[k] + size))
+        start = max(0, min(hits[best] - size // 4, len(spans) - size))
+    end = min(len(spans), start + size)
+    marked = set(hits)
+    out: list[str] = ["… " if start > 0 else ""]
+    cursor = spans[start].start()
+    for i in range(start, end):
+        m = spans[i]
+        out.append(html.escape(body[cursor : m.start()]))
+        word = html.escape(m.group())
+        out.append(f"<mark>{word}</mark>" if i in marked else word)
+        cursor = m.end()
+    tail = body[cursor : spans[end].start()] if end < len(spans) else body[cursor:]
+    out.append(html.escape(tail if end == len(spans) else tail.rstrip()))
+    if end < len(spans):
+        out.append(" …")
+    return " ".join("".join(out).split())
