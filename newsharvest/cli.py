@@ -542,6 +542,73 @@ def sites(app: Context, as_json: bool) -> None:
             click.echo(f"{site.name:<16} {site.base_url:<40} {schedule:<14} {site.title}")
 
 
+_DATE_FORMATS = ["%Y-%m-%d", "%Y-%m-%dT%H:%M:%S", "%Y-%m-%dT%H:%M:%S%z"]
+
+
+@main.command()
+@common_options
+@click.argument("query")
+@click.option("--site", "site_name", metavar="SITE", help="Only documents of SITE (`seed` for seed documents).")
+@click.option(
+    "--since", type=click.DateTime(formats=_DATE_FORMATS), help="Published on or after DATE (UTC unless an offset is given)."
+)
+@click.option("--until", type=click.DateTime(formats=_DATE_FORMATS), help="Published on or before DATE (a day: to its end).")
+@click.option("--limit", type=click.IntRange(min=1, max=1000), default=20, show_default=True, help="At most N results.")
+@click.option("--all", "include_near_duplicates", is_flag=True, help="Every near-duplicate, not one document per story.")
+@click.option("--json", "as_json", is_flag=True, help="A JSON list of results.")
+@pass_context
+def search(
+    app: Context,
+    query: str,
+    site_name: str | None,
+    since: datetime | None,
+    until: datetime | None,
+    limit: int,
+    include_near_duplicates: bool,
+    as_json: bool,
+) -> None:
+    """Full-text search: words (all must occur) and "quoted phrases", with or without diacritics."""
+    from datetime import timedelta
+
+    from storage.search import SearchQueryError, parse_query
+    from storage.search import search as run_search
+
+    try:
+        parsed = parse_query(query)
+    except SearchQueryError as exc:
+        raise click.BadParameter(str(exc), param_hint="QUERY") from exc
+    since = since.replace(tzinfo=UTC) if since is not None and since.tzinfo is None else since
+    if until is not None and until.tzinfo is None:
+        day_only = until.hour == until.minute == until.second == 0
+        until = until.replace(tzinfo=UTC) + (timedelta(days=1, microseconds=-1) if day_only else timedelta())
+    with app.sessions()() as session:
+        if site_name not in (None, "seed"):
+            _check_site_name(app, session, site_name)
+        hits = run_search(
+            session, parsed, site=site_name, since=since, until=until, limit=limit,
+            include_near_duplicates=include_near_duplicates,
+        )  # fmt: skip
+    if as_json:
+        click.echo(json.dumps([hit.as_json() for hit in hits], ensure_ascii=False, indent=2))
+        return
+    bold = sys.stdout.isatty()
+    for hit in hits:
+        day = hit.published_at.date().isoformat() if hit.published_at else "no date"
+        more = f" (+{len(hit.also_matched)} near-duplicates)" if hit.also_matched else ""
+        click.echo(f"{hit.document_id:>7}  {day}  {hit.site:<14} {hit.title}{more}")
+        click.echo(f"         {hit.url or '(seed)'}")
+        click.echo(f"         {_terminal_snippet(hit.snippet, bold)}")
+    click.echo(f"{len(hits)} result{'' if len(hits) == 1 else 's'}", err=True)
+
+
+def _terminal_snippet(snippet: str, bold: bool) -> str:
+    """An HTML snippet for the terminal: marks in bold on a terminal, «» otherwise."""
+    import html
+
+    opened, closed = ("\033[1m", "\033[0m") if bold else ("«", "»")
+    return html.unescape(snippet.replace("<mark>", opened).replace("</mark>", closed))
+
+
 @main.command()
 @common_options
 @click.option("--site", "site_name", metavar="SITE", help="Only clusters with a document on SITE.")

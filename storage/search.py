@@ -14,7 +14,7 @@ import re
 import shlex
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta, timezone
 from typing import Any
 
 from sqlalchemy import func, select, text
@@ -85,7 +85,7 @@ class SearchHit:
     title: str
     site: str  # the site's name, "seed" for a seed document
     url: str | None
-    published_at: datetime | None
+    published_at: datetime | None  # on the clock the page printed (its own offset, or the site's timezone)
     published_precision: str | None
     score: float  # higher is better; comparable within one result list only
     snippet: str  # HTML: the text escaped, the matched words in <mark>
@@ -99,9 +99,9 @@ class SearchHit:
             "title": self.title,
             "site": self.site,
             "url": self.url,
-            "published_at": self.published_at.isoformat() if self.published_at else None,
+            "published_at": _iso(self.published_at, self.published_precision),
             "published_precision": self.published_precision,
-            "score": round(self.score, 6),
+            "score": self.score,
             "snippet": self.snippet,
             "cluster_id": self.cluster_id,
             "duplicate_of": self.duplicate_of,
@@ -144,6 +144,7 @@ def _details(session: Session, ids: list[int]) -> dict[int, Any]:
             Document.origin_ref,
             Document.published_at,
             Document.published_precision,
+            Document.published_utc_offset,
             Document.duplicate_of,
             first_url.label("url"),
         )
@@ -200,7 +201,7 @@ def search(
                 title=row.title,
                 site=row.site,
                 url=url,
-                published_at=row.published_at,
+                published_at=_on_page_clock(row.published_at, row.published_utc_offset),
                 published_precision=row.published_precision,
                 score=score,
                 snippet=snippet(row.text, words),
@@ -209,6 +210,19 @@ def search(
             )
         )
     return hits[offset:wanted]
+
+
+def _on_page_clock(moment: datetime | None, offset_minutes: int | None) -> datetime | None:
+    if moment is None or offset_minutes is None:
+        return moment
+    return moment.astimezone(timezone(timedelta(minutes=offset_minutes)))
+
+
+def _iso(moment: datetime | None, precision: str | None) -> str | None:
+    """ISO 8601 as ``newsharvest export`` writes it: a date known only to the day is that day, no invented midnight."""
+    if moment is None:
+        return None
+    return moment.date().isoformat() if precision == "day" else moment.isoformat()
 
 
 def _with_also(hit: SearchHit, doc_id: int) -> SearchHit:

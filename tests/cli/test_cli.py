@@ -156,3 +156,28 @@ def test_reextract_of_an_archive_without_pages(runner: CliRunner, tmp_path: Path
     result = runner.invoke(main, ["--db", db, "reextract"])
     assert result.exit_code == 0 and "nothing to re-extract" in result.stderr
     assert runner.invoke(main, ["--db", db, "reextract", "--site", "nowhere"]).exit_code == EXIT_CONFIG
+
+
+def test_search_finds_seeds_typed_without_diacritics(runner: CliRunner, tmp_path: Path, seeds_dir: Path) -> None:
+    db = f"sqlite:///{tmp_path / 'a.db'}"
+    runner.invoke(main, ["--db", db, "init"])
+    runner.invoke(main, ["--db", db, "seed", str(seeds_dir)])
+    accented = runner.invoke(main, ["--db", db, "search", "Đảng bộ Văn phòng UBND", "--json"])
+    assert accented.exit_code == 0, accented.output
+    hits = json.loads(accented.stdout)
+    assert hits and {"id", "title", "site", "url", "published_at", "score", "snippet"} <= set(hits[0])
+    assert hits[0]["title"] == "Đảng bộ Văn phòng UBND tỉnh đại hội nhiệm kỳ 2020-2025" and hits[0]["site"] == "seed"
+    assert hits[0]["published_at"] == "2020-05-22"  # a day stays a day, as in the export
+    plain = json.loads(runner.invoke(main, ["--db", db, "search", "dang bo van phong ubnd", "--json"]).stdout)
+    assert [h["id"] for h in plain] == [h["id"] for h in hits]
+    text = runner.invoke(main, ["--db", db, "search", "van phong", "--limit", "1"])
+    assert text.exit_code == 0 and "«" in text.stdout and text.stdout.count("\n") == 3
+    assert runner.invoke(main, ["--db", db, "search", "dang bo", "--site", "seed", "--since", "2999-01-01", "--json"]).stdout.strip() == "[]"
+
+
+def test_search_refuses_an_empty_query_and_an_unknown_site(runner: CliRunner, tmp_path: Path) -> None:
+    db = f"sqlite:///{tmp_path / 'a.db'}"
+    runner.invoke(main, ["--db", db, "init"])
+    empty = runner.invoke(main, ["--db", db, "search", ' " ; " '])
+    assert empty.exit_code == EXIT_CONFIG and "nothing to search for" in empty.stderr
+    assert runner.invoke(main, ["--db", db, "search", "x", "--site", "nowhere"]).exit_code == EXIT_CONFIG
