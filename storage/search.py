@@ -13,7 +13,7 @@ import html
 import re
 import shlex
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta, timezone
 from typing import Any
 
@@ -28,7 +28,7 @@ __all__ = ["SearchHit", "SearchQuery", "SearchQueryError", "parse_query", "searc
 # Candidates fetched per result asked for, so that collapsing near-duplicates still fills the page.
 _CANDIDATES_PER_HIT = 4
 _MAX_CANDIDATES = 1000
-_SNIPPET_WORDS = 32
+_SNIPPET_CHARS = 220
 _TITLE_WEIGHT = 10.0  # BM25 weight of the title against the text's 1.0 (SQLite)
 
 
@@ -204,12 +204,12 @@ def search(
                 published_at=_on_page_clock(row.published_at, row.published_utc_offset),
                 published_precision=row.published_precision,
                 score=score,
-                snippet=snippet(row.text, words),
+                snippet=row.text,  # replaced by its snippet below, for the hits returned only
                 cluster_id=cluster,
                 duplicate_of=row.duplicate_of,
             )
         )
-    return hits[offset:wanted]
+    return [replace(hit, snippet=snippet(hit.snippet, words)) for hit in hits[offset:wanted]]
 
 
 def _on_page_clock(moment: datetime | None, offset_minutes: int | None) -> datetime | None:
@@ -226,7 +226,7 @@ def _iso(moment: datetime | None, precision: str | None) -> str | None:
 
 
 def _with_also(hit: SearchHit, doc_id: int) -> SearchHit:
-    return SearchHit(**{**hit.__dict__, "also_matched": (*hit.also_matched, doc_id)})
+    return replace(hit, also_matched=(*hit.also_matched, doc_id))
 
 
 def _filters(site: str | None, since: datetime | None, until: datetime | None, *, naive_utc: bool) -> tuple[str, dict[str, Any]]:
@@ -247,33 +247,38 @@ def _filters(site: str | None, since: datetime | None, until: datetime | None, *
     return " ".join(clauses), params
 
 
-_WORD_SPAN_RE = re.compile(r"[^\W_]+")
-
-
-def snippet(body: str, words: frozenset[str] | Sequence[str], size: int = _SNIPPET_WORDS) -> str:
-    """The passage of ``body`` (about ``size`` words) with the most query words, as HTML: the text escaped and each
-    matched word in ``<mark>``; words match folded, so "dai hoi" marks "Đại hội" as printed."""
-    wanted = frozenset(words)
-    spans = list(_WORD_SPAN_RE.finditer(body))
-    if not spans:
-        return ""
-    hits = [i for i, m in enumerate(spans) if fold_for_search(m.group()) in wanted]
+def snippet(body: str, words: frozenset[str] | Sequence[str], size: int = _SNIPPET_CHARS) -> str:
+    """The passage of ``body`` (about ``size`` characters) with the most query words, as HTML: the text escaped and
+    each matched word in ``<mark>``; words match folded, so "dai hoi" marks "Đại hội" as printed."""
+    folded = fold_for_search(body)
+    if len(folded) != len(body):  # a character that folds to several ("ß"): fold one by one to keep positions
+        folded = "".join((fold_for_search(c) or " ")[0] for c in body)
+    wanted = sorted({w for w in words if w}, key=len, reverse=True)
+    hits: list[tuple[int, int]] = []
+    if wanted:
+        pattern = re.compile(r"(?<![^\W_])(?:" + "|".join(map(re.escape, wanted)) + r")(?![^\W_])")
+        hits = [m.span() for m in pattern.finditer(folded)]
     start = 0
     if hits:
-        best = max(range(len(hits)), key=lambda k: sum(1 for h in hits[k:] if h < hits[k] + size))
-        start = max(0, min(hits[best] - size // 4, len(spans) - size))
-    end = min(len(spans), start + size)
-    marked = set(hits)
-    out: list[str] = ["… " if start > 0 else ""]
-    cursor = spans[start].start()
-    for i in range(start, end):
-        m = spans[i]
-        out.append(html.escape(body[cursor : m.start()]))
-        word = html.escape(m.group())
-        out.append(f"<mark>{word}</mark>" if i in marked else word)
-        cursor = m.end()
-    tail = body[cursor : spans[end].start()] if end < len(spans) else body[cursor:]
-    out.append(html.escape(tail if end == len(spans) else tail.rstrip()))
-    if end < len(spans):
+        counts = [sum(1 for h in hits[k:] if h[0] < hit[0] + size) for k, hit in enumerate(hits)]
+        first = hits[counts.index(max(counts))][0]
+        start = max(0, first - size // 5)
+        if start:
+            space = body.rfind(" ", 0, start)
+            start = space + 1 if space >= 0 and start - space < 30 else start
+    end = min(len(body), start + size)
+    if end < len(body):
+        space = body.find(" ", end)
+        end = space if 0 <= space - end < 30 else end
+    out = ["… " if start > 0 else ""]
+    cursor = start
+    for a, b in hits:
+        if a < start or b > end:
+            continue
+        out.append(html.escape(body[cursor:a]))
+        out.append(f"<mark>{html.escape(body[a:b])}</mark>")
+        cursor = b
+    out.append(html.escape(body[cursor:end]))
+    if end < len(body):
         out.append(" …")
     return " ".join("".join(out).split())

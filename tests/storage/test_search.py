@@ -22,11 +22,29 @@ FILLER = "Các sở, ngành liên quan báo cáo kết quả thực hiện nhi�
 
 ARTICLES = [
     # (key, site, title, text, published)
-    ("dai_hoi", "baolangson", "Đại hội Đảng bộ tỉnh Lạng Sơn lần thứ XVII", f"Sáng nay, Đại hội Đảng bộ tỉnh khai mạc. {FILLER}", "2025-10-10"),
+    (
+        "dai_hoi",
+        "baolangson",
+        "Đại hội Đảng bộ tỉnh Lạng Sơn lần thứ XVII",
+        f"Sáng nay, Đại hội Đảng bộ tỉnh khai mạc. {FILLER}",
+        "2025-10-10",
+    ),
     ("hoa_binh", "baolangson", "Xã Hòa Bình đón bằng nông thôn mới", f"Người dân xã Hoà Bình phấn khởi. {FILLER}", "2025-05-01"),
     ("duong", "sonoivu", "Nâng cấp đường tỉnh 232", f"Tuyến đường dài 12 km đi qua huyện Đình Lập. {FILLER}", "2025-03-02"),
-    ("body_only", "sonoivu", "Hội nghị tổng kết công tác năm", f"Đồng chí Bí thư dự Đại hội Đảng bộ huyện. {FILLER}", "2025-01-15"),
-    ("english", "sonoivu", "Lang Son border trade grows", f"Trade through the border gates of Lạng Sơn rose. {FILLER}", "2024-12-01"),
+    (
+        "body_only",
+        "sonoivu",
+        "Hội nghị tổng kết công tác năm",
+        f"Đồng chí Bí thư dự Đại hội Đảng bộ huyện. {FILLER}",
+        "2025-01-15",
+    ),
+    (
+        "english",
+        "sonoivu",
+        "Lang Son border trade grows",
+        f"Trade through the border gates of Lạng Sơn rose. {FILLER}",
+        "2024-12-01",
+    ),
 ]
 
 
@@ -81,7 +99,9 @@ def test_folding() -> None:
         ("ĐÌNH LẬP", "dinh lap"),
     ],
 )
-def test_a_query_without_diacritics_finds_what_the_accented_one_finds(archive: dict[str, Document], session: Session, accented: str, typed: str) -> None:
+def test_a_query_without_diacritics_finds_what_the_accented_one_finds(
+    archive: dict[str, Document], session: Session, accented: str, typed: str
+) -> None:
     found = _ids(search(session, accented))
     assert found
     assert _ids(search(session, typed)) == found
@@ -123,7 +143,10 @@ def test_near_duplicates_are_collapsed_into_their_story(archive: dict[str, Docum
     collapsed = search(session, "duong tinh 232")
     assert len(collapsed) == 1 and collapsed[0].cluster_id == archive["duong"].id
     assert collapsed[0].also_matched == (copy.id,) or collapsed[0].document_id == copy.id
-    assert {h.document_id for h in search(session, "duong tinh 232", include_near_duplicates=True)} == {archive["duong"].id, copy.id}
+    assert {h.document_id for h in search(session, "duong tinh 232", include_near_duplicates=True)} == {
+        archive["duong"].id,
+        copy.id,
+    }
 
 
 def test_the_index_follows_updates_and_deletes(archive: dict[str, Document], session: Session) -> None:
@@ -156,7 +179,11 @@ def test_the_read_views(archive: dict[str, Document], session: Session) -> None:
     assert len(rows) == len(ARTICLES) + 1
     root = rows[archive["duong"].id]
     assert (root.site, root.url, root.cluster_id, root.is_cluster_root, root.cluster_size) == (
-        "sonoivu", "https://sonoivu.example/duong", archive["duong"].id, 1, 2,
+        "sonoivu",
+        "https://sonoivu.example/duong",
+        archive["duong"].id,
+        1,
+        2,
     )
     assert (rows[copy.id].cluster_id, rows[copy.id].is_cluster_root, rows[copy.id].url) == (archive["duong"].id, 0, None)
     sightings = session.execute(text("SELECT document_id, url, site, cluster_id FROM v_sightings ORDER BY document_id")).all()
