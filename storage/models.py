@@ -138,6 +138,8 @@ class Document(Base):
         UniqueConstraint("origin", "origin_ref"),
         Index("ix_documents_content_hash", "content_hash"),
         Index("ix_documents_published_at", "published_at"),
+        # search filters by site and date without reading the row (storage.search; schema 0005)
+        Index("ix_documents_id_site_id_published_at", "id", "site_id", "published_at"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

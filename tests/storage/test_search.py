@@ -189,3 +189,10 @@ def test_the_read_views(archive: dict[str, Document], session: Session) -> None:
     sightings = session.execute(text("SELECT document_id, url, site, cluster_id FROM v_sightings ORDER BY document_id")).all()
     assert len(sightings) == len(ARTICLES)
     assert sightings[0].url.startswith("https://") and sightings[0].site in {"baolangson", "sonoivu"}
+
+
+def test_ranking_is_over_the_newest_matches_of_the_window(archive: dict[str, Document], session: Session) -> None:
+    """A word in most of the archive is ranked among its newest matches only (``RANK_WINDOW``): here a window of one."""
+    assert _ids(search(session, "dai hoi dang bo", limit=1, include_near_duplicates=True)) == [archive["dai_hoi"].id]
+    newest = max(archive["dai_hoi"].id, archive["body_only"].id)
+    assert _ids(search(session, "dai hoi dang bo", limit=1, include_near_duplicates=True, window=1)) == [newest]

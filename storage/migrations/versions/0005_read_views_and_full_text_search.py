@@ -7,6 +7,7 @@ Create Date: 2026-12-03
 - ``v_articles``: one row per document with its site, first URL and near-duplicate cluster; ``v_sightings``: one row
   per document × URL × site. Their columns are a public contract (docs/schema.md): later migrations recreate them
   with the same columns (and may add some), whatever happens to the tables underneath.
+- ``ix_documents_id_site_id_published_at``: search's site and date filters read from the index, not the row.
 - ``document_search``: every document's title and text folded for search (``storage.folding``), backfilled here and
   kept in step by the ORM (``storage.models``). The index over it: on SQLite an FTS5 table ``document_fts`` (external
   content, kept in step by triggers on ``document_search``), on PostgreSQL a generated ``tsvector`` column
@@ -85,6 +86,9 @@ POSTGRES_FTS = [
     "setweight(to_tsvector('simple'::regconfig, coalesce(title, '')), 'A') || "
     "setweight(to_tsvector('simple'::regconfig, coalesce(body, '')), 'B')) STORED",
     "CREATE INDEX ix_document_search_search_vector ON document_search USING gin (search_vector)",
+    # Out of line and uncompressed: the table's own pages stay small (ids and titles), so a bitmap scan of the
+    # matches reads little; the text and the vector are read only for the documents ranked.
+    "ALTER TABLE document_search ALTER COLUMN body SET STORAGE EXTERNAL, ALTER COLUMN search_vector SET STORAGE EXTERNAL",
 ]
 
 
@@ -115,6 +119,8 @@ def upgrade() -> None:
         sa.ForeignKeyConstraint(["document_id"], ["documents.id"], name=op.f("fk_document_search_document_id_documents")),
         sa.PrimaryKeyConstraint("document_id", name=op.f("pk_document_search")),
     )
+    with op.batch_alter_table("documents", schema=None) as batch_op:
+        batch_op.create_index("ix_documents_id_site_id_published_at", ["id", "site_id", "published_at"], unique=False)
     dialect = op.get_bind().dialect.name
     for statement in SQLITE_FTS if dialect == "sqlite" else POSTGRES_FTS if dialect == "postgresql" else []:
         op.execute(statement)
@@ -132,3 +138,5 @@ def downgrade() -> None:
             op.execute(f"DROP TRIGGER {trigger}")
         op.execute("DROP TABLE document_fts")
     op.drop_table("document_search")
+    with op.batch_alter_table("documents", schema=None) as batch_op:
+        batch_op.drop_index("ix_documents_id_site_id_published_at")
