@@ -21,11 +21,8 @@
 
 from __future__ import annotations
 
-import contextlib
-import ctypes
 import logging
 import os
-import resource
 import signal
 import subprocess
 import sys
@@ -42,6 +39,7 @@ from apscheduler.jobstores.sqlalchemy import SQLAlchemyJobStore
 from apscheduler.schedulers.blocking import BlockingScheduler
 from sqlalchemy import select, update
 
+from newsharvest.children import kill_group, limit_child, signal_group
 from pipeline.archive.leases import recover_stale
 from pipeline.config import Settings
 from pipeline.service.schedules import JOB_PREFIX, JOBS_TABLE, trigger_for
@@ -55,7 +53,6 @@ __all__ = ["EXIT_BUSY", "JOB_PREFIX", "SchedulerService", "run_scheduled_crawl"]
 
 log = logging.getLogger(__name__)
 EXIT_BUSY = 75
-_PR_SET_PDEATHSIG = 1  # linux/prctl.h
 # How long a stopping service waits for its crawls to record their interrupted runs before killing them.
 STOP_GRACE_SECONDS = 60.0
 
@@ -144,14 +141,14 @@ class SchedulerService:
         env = {**os.environ, "NEWSHARVEST_DB": self.settings.database_url, "NEWSHARVEST_LOG_FORMAT": self.settings.log_format}
         limit = self.settings.crawl_memory_limit_mb * 1024 * 1024
         started_at = utcnow()
-        child = subprocess.Popen(command, start_new_session=True, env=env, preexec_fn=lambda: _limit_child(limit))
+        child = subprocess.Popen(command, start_new_session=True, env=env, preexec_fn=lambda: limit_child(limit))
         with self._lock:
             self.children[site] = child
         log.info("crawl of %s started (pid %d)", site, child.pid, extra={"site": site})
         try:
             status = child.wait(timeout=self.settings.crawl_time_limit)
         except subprocess.TimeoutExpired:
-            _kill_group(child)
+            kill_group(child)
             reason = f"time limit of {self.settings.crawl_time_limit:g} s exceeded; the crawl was killed"
             self._fail_leftover_run(site, child.pid, reason)
             return -signal.SIGKILL
@@ -216,12 +213,12 @@ class SchedulerService:
             children = list(self.children.items())
         for site, child in children:
             log.info("asking the crawl of %s (pid %d) to stop", site, child.pid, extra={"site": site})
-            _signal_group(child, signal.SIGTERM)
+            signal_group(child, signal.SIGTERM)
         for site, child in children:
             try:
                 child.wait(timeout=STOP_GRACE_SECONDS)
             except subprocess.TimeoutExpired:
-                _kill_group(child)
+                kill_group(child)
                 self._fail_leftover_run(site, child.pid, "the service stopped and the crawl did not stop in time")
         self.scheduler.shutdown(wait=True)
 
@@ -234,22 +231,3 @@ def run_scheduled_crawl(site: str, spec: dict[str, Any] | None = None) -> int | 
     if _SERVICE is None:
         raise RuntimeError("run_scheduled_crawl runs only inside `newsharvest schedule`")
     return _SERVICE.crawl(site)
-
-
-def _limit_child(memory_bytes: int) -> None:
-    """In the crawl process before it starts: cap its address space, and have the kernel send it SIGTERM should the
-    service die (kill -9) first, so no crawl outlives the process that enforces its time limit (Linux only)."""
-    resource.setrlimit(resource.RLIMIT_AS, (memory_bytes, memory_bytes))
-    with contextlib.suppress(OSError, AttributeError):
-        ctypes.CDLL(None, use_errno=True).prctl(_PR_SET_PDEATHSIG, signal.SIGTERM)
-
-
-def _signal_group(child: subprocess.Popen[bytes], signum: int) -> None:
-    with contextlib.suppress(ProcessLookupError):  # already gone
-        os.killpg(child.pid, signum)
-
-
-def _kill_group(child: subprocess.Popen[bytes]) -> None:
-    _signal_group(child, signal.SIGKILL)
-    child.wait()
-

@@ -14,7 +14,7 @@ from __future__ import annotations
 import csv
 import json
 from collections.abc import Iterator
-from datetime import UTC, datetime, timedelta, timezone
+from datetime import UTC, datetime
 from typing import IO, Any
 
 from sqlalchemy import select
@@ -22,6 +22,7 @@ from sqlalchemy.orm import Session
 
 from storage import repository
 from storage.models import Document, SiteRecord
+from storage.times import local_iso
 
 __all__ = ["EXPORT_FIELDS", "export_records", "write_csv", "write_jsonl"]
 
@@ -30,15 +31,6 @@ EXPORT_FIELDS = (
     "content_hash", "duplicate_of", "first_seen_at", "duplicate_score", "published_precision", "attribution",
 )  # fmt: skip
 _BATCH = 500
-
-
-def _local_iso(moment: datetime | None, offset_minutes: int | None, precision: str | None) -> str | None:
-    if moment is None:
-        return None
-    if offset_minutes is not None:
-        moment = moment.astimezone(timezone(timedelta(minutes=offset_minutes)))
-    # A date known only to the day is written as that day: a midnight would claim a time nobody gave.
-    return moment.date().isoformat() if precision == "day" else moment.isoformat()
 
 
 def export_records(session: Session, *, since: datetime | None = None, site: str | None = None) -> Iterator[dict[str, Any]]:
@@ -64,7 +56,7 @@ def _records(session: Session, documents: list[Document], sites: dict[int, str])
         yield {
             "id": d.id, "site": sites.get(d.site_id) if d.site_id else None, "origin": d.origin, "origin_ref": d.origin_ref,
             "url": urls[d.id][0] if urls[d.id] else None, "urls": urls[d.id], "title": d.title,
-            "published_at": _local_iso(d.published_at, d.published_utc_offset, d.published_precision),
+            "published_at": local_iso(d.published_at, d.published_utc_offset, d.published_precision),
             "authors": list(d.authors),
             "text": d.text, "lang": d.lang, "content_hash": d.content_hash, "duplicate_of": d.duplicate_of,
             "first_seen_at": d.first_seen_at.isoformat(), "duplicate_score": d.duplicate_score,
