@@ -696,5 +696,38 @@ def demo(app: Context, keep_serving: bool) -> None:
     run_demo(app.settings, keep_serving=keep_serving, echo=click.echo)
 
 
+@main.command()
+@common_options
+@click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on (the API's reads need no token).")
+@click.option("--port", default=8000, show_default=True, type=click.IntRange(1, 65535), help="Port to listen on.")
+@click.option(
+    "--base-url", "base_urls", multiple=True, metavar="SITE=URL",
+    help="Crawls of SITE started from the API or the page fetch it from another host (a replica, a mirror).",
+)  # fmt: skip
+@pass_context
+def serve(app: Context, host: str, port: int, base_urls: tuple[str, ...]) -> None:
+    """Serve the HTTP API (/api, /health, /metrics, /openapi.json) and the operator's page until Ctrl-C/SIGTERM.
+
+    Reads are open to whoever reaches the address; starting a crawl needs NEWSHARVEST_API_TOKEN.
+    """
+    import uvicorn
+
+    from newsharvest.web import create_app
+
+    declared = app.sites()
+    chosen: dict[str, str] = {}
+    for spec in base_urls:
+        name, sep, url = spec.partition("=")
+        if not sep or name not in declared:
+            raise ConfigError(f"--base-url must be SITE=URL with a declared SITE, not {spec!r}")
+        _with_base_url(declared[name], url, spec)
+        chosen[name] = url
+    app.sessions()  # refuse early when the database is unavailable (69) or its schema is behind (3)
+    configure_logging("INFO", app.settings.log_format)
+    if not app.settings.api_token:
+        click.echo("serve: no NEWSHARVEST_API_TOKEN: crawls cannot be started over HTTP", err=True)
+    uvicorn.run(create_app(app.settings, base_urls=chosen), host=host, port=port, log_config=None, access_log=False)
+
+
 if __name__ == "__main__":
     main()

@@ -15,6 +15,8 @@ Public environment variables (a contract with operators' scripts):
   ``NEWSHARVEST_USER_AGENT``: crawl tuning, see the defaults below.
 - ``NEWSHARVEST_LEASE_TTL``: how long a crawl's site lease lasts without renewal.
 - ``NEWSHARVEST_LOG_FORMAT``: ``text`` or ``json``.
+- ``NEWSHARVEST_API_TOKEN``: the token ``newsharvest serve`` asks for before it starts a crawl (``Authorization:
+  Bearer …`` on the API, the token field on the page); unset, no crawl can be started over HTTP.
 - ``NEWSHARVEST_CRAWL_TIME_LIMIT``, ``NEWSHARVEST_CRAWL_MEMORY_LIMIT_MB``, ``NEWSHARVEST_MAX_PARALLEL_CRAWLS``,
   ``NEWSHARVEST_MISFIRE_GRACE``: the scheduled service, see the defaults below.
 - ``NEWSHARVEST_NEAR_DUP_LSH_THRESHOLD``, ``NEWSHARVEST_NEAR_DUP_MIN_JACCARD``, ``NEWSHARVEST_NEAR_DUP_MIN_CONTAINMENT``,
@@ -53,6 +55,9 @@ def default_home(environ: Mapping[str, str]) -> Path:
 class Settings:
     """Every setting with its default, in alphabetical order."""
 
+    # The token `newsharvest serve` requires to start a crawl over HTTP; empty means starting crawls there is refused.
+    # Kept out of repr(): settings may be logged.
+    api_token: str = dataclasses.field(default="", repr=False)
     # Upper bound for AutoThrottle's delay between requests to one host (seconds).
     autothrottle_max_delay: float = 60.0
     # Requests in flight to one host at once; news sites of small provinces are small servers.
