@@ -118,7 +118,9 @@ class Site:
             return default
         parts = urlsplit(url)
         target = parts.path + (f"?{parts.query}" if parts.query else "")
-        return pattern.search(target) is not None
+        # searched in path?query ('-\d+\.html$', '^/tin-tuc/'), or in the whole URL for a pattern written as one
+        # ('^https://example\.vn/tin-tuc/'): new users write both
+        return pattern.search(target) is not None or pattern.search(url) is not None
 
 
 def _is_absolute(url: str) -> bool:

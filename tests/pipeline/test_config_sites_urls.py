@@ -81,6 +81,14 @@ def test_feed_only_site_needs_no_patterns() -> None:
     assert site.is_article_url("https://x.vn/anything") and not site.is_listing_url("https://x.vn/anything")
 
 
+def test_a_pattern_written_as_a_whole_url_matches_too() -> None:
+    toml = '[[site]]\nname = "x"\nbase_url = "https://x.vn"\nstart_urls = ["/"]\n' + "article_url_pattern = '^https://x\\.vn/tin-tuc/[a-z-]+-\\d+$'\n"
+    site = parse_sites(toml)["x"]
+    assert site.is_article_url("https://x.vn/tin-tuc/dai-hoi-123") and not site.is_article_url("https://x.vn/video/dai-hoi-123")
+    path_site = parse_sites(toml.replace("^https://x\\.vn/tin-tuc/", "^/tin-tuc/"))["x"]
+    assert path_site.is_article_url("https://x.vn/tin-tuc/dai-hoi-123")
+
+
 @pytest.mark.parametrize(
     ("url", "canonical"),
     [
