@@ -8,13 +8,25 @@ looked at while the extraction rules were written.
 
 from __future__ import annotations
 
+import multiprocessing
 import statistics
+from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 
 import pytest
 from bench_scripts import load_bench
 
-from bench.field_scores import GENERIC_ROOT, FieldSummary, evaluate_fields, load_generic_corpus, trafilatura_alone
+from bench.field_scores import (
+    GENERIC_ROOT,
+    FieldSummary,
+    Prediction,
+    TruthPage,
+    load_generic_corpus,
+    score_fields,
+    summarize_fields,
+    trafilatura_alone,
+)
+from pipeline.extraction.template import SiteTemplate
 from pipeline.sites import Selectors
 
 bench = load_bench("extraction")
@@ -31,22 +43,30 @@ FLOORS = {
 COMPARED = ("title", "day", "time", "authors", "body_f1")
 
 
+def _shape_template(pages: list[TruthPage]) -> SiteTemplate:
+    """The template learned from one shape's pages (as ``bench.shape_templates`` learns it)."""
+    return next(iter(bench.shape_templates(pages).values()))
+
+
+def _predictions(job: tuple[TruthPage, SiteTemplate]) -> tuple[Prediction, Prediction, Prediction]:
+    """One page as newsharvest extracts it (alone, then with its shape's learned template) and as trafilatura does."""
+    page, template = job
+    return bench.ours_generic(page), bench.ours_generic(page, template), trafilatura_alone(page.html, page.url)
+
+
 @pytest.fixture(scope="module", params=SETS)
 def measured(request: pytest.FixtureRequest) -> tuple[str, dict[str, FieldSummary], dict[str, list[dict[str, float]]]]:
     pages = load_generic_corpus(sets=(request.param,))
+    shapes = sorted({page.shape for page in pages})
+    # Both cores: shapes and pages are independent (a fork inherits the loaded extractors).
+    with ProcessPoolExecutor(2, mp_context=multiprocessing.get_context("fork")) as pool:
+        learned = pool.map(_shape_template, [[p for p in pages if p.shape == shape] for shape in shapes])
+        templates = dict(zip(shapes, learned, strict=True))
+        predictions = list(pool.map(_predictions, [(page, templates[page.shape]) for page in pages], chunksize=8))
     summaries, scores = {}, {}
-    for name, func in (
-        ("ours", bench.ours_generic),
-        ("template", None),
-        ("trafilatura", lambda page: trafilatura_alone(page.html, page.url)),
-    ):
-        if func is None:
-            templates = bench.shape_templates(pages)
-
-            def func(page, templates=templates):  # type: ignore[no-untyped-def]
-                return bench.ours_generic(page, templates[(page.set, page.shape)])
-
-        summaries[name], scores[name] = evaluate_fields(pages, func)
+    for index, name in enumerate(("ours", "template", "trafilatura")):
+        scores[name] = [score_fields(page, got[index]) for page, got in zip(pages, predictions, strict=True)]
+        summaries[name] = summarize_fields(pages, scores[name])
     return request.param, summaries, scores
 
 

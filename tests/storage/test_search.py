@@ -88,23 +88,22 @@ def test_folding() -> None:
     assert search_words("COVID-19, Lạng_Sơn!") == ["covid", "19", "lang", "son"]
 
 
-@pytest.mark.parametrize(
-    ("accented", "typed"),
-    [
-        ("Đại hội Đảng bộ", "dai hoi dang bo"),
-        ("Lạng Sơn", "Lang Son"),
-        ("đường", "duong"),
-        ("Hòa Bình", "Hoà Bình"),  # tone placement
-        ("Lạng Sơn", unicodedata.normalize("NFD", "Lạng Sơn")),
-        ("ĐÌNH LẬP", "dinh lap"),
-    ],
-)
-def test_a_query_without_diacritics_finds_what_the_accented_one_finds(
-    archive: dict[str, Document], session: Session, accented: str, typed: str
-) -> None:
-    found = _ids(search(session, accented))
-    assert found
-    assert _ids(search(session, typed)) == found
+# (as printed, as typed): without diacritics, upper case, the other tone placement, decomposed (NFD)
+TYPED = [
+    ("Đại hội Đảng bộ", "dai hoi dang bo"),
+    ("Lạng Sơn", "Lang Son"),
+    ("đường", "duong"),
+    ("Hòa Bình", "Hoà Bình"),
+    ("Lạng Sơn", unicodedata.normalize("NFD", "Lạng Sơn")),
+    ("ĐÌNH LẬP", "dinh lap"),
+]
+
+
+def test_a_query_without_diacritics_finds_what_the_accented_one_finds(archive: dict[str, Document], session: Session) -> None:
+    for accented, typed in TYPED:
+        found = _ids(search(session, accented))
+        assert found, accented
+        assert _ids(search(session, typed)) == found, (accented, typed)
 
 
 def test_every_word_must_occur_and_a_phrase_keeps_its_order(archive: dict[str, Document], session: Session) -> None:
